@@ -1,0 +1,73 @@
+/**
+ * @file conf.h  Tessera configuration, read from YAML with libfyaml.
+ *
+ * Every key is optional; tes_conf_defaults() gives values that run as-is on
+ * one machine.  Errors are reported as "FILE:LINE:COL: error: ..." so an
+ * operator can jump straight to the line.
+ */
+#ifndef TES_CONF_H
+#define TES_CONF_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "base/base.h"
+
+enum {
+	TES_CONF_ADDR_MAX = 64,
+	TES_CONF_PATH_MAX = 1024,
+	TES_CONF_NAME_MAX = 32,
+};
+
+/** The whole configuration. */
+struct tes_conf {
+	enum tes_log_level log_level;          /**< log.level */
+	char http_listen[TES_CONF_ADDR_MAX];   /**< http.listen (IPv4/IPv6) */
+	uint16_t http_port;                    /**< http.port */
+	char web_root[TES_CONF_PATH_MAX];      /**< http.web_root, resolved
+						    against the config dir */
+	uint32_t http_max_body;                /**< http.max_body bytes */
+	char media_listen[TES_CONF_ADDR_MAX];  /**< media.listen */
+	uint16_t media_port;                   /**< media.port (one UDP port) */
+	char media_announce[TES_CONF_ADDR_MAX]; /**< media.announce (ICE
+						     candidate address) */
+	uint32_t consent_timeout_ms;           /**< ice.consent_timeout_ms */
+	uint32_t connect_timeout_ms;           /**< ice.connect_timeout_ms */
+	char default_mode[TES_CONF_NAME_MAX];  /**< rooms.default_mode */
+	uint32_t max_rooms;                    /**< rooms.max_rooms */
+	uint32_t max_participants;             /**< rooms.max_participants */
+};
+
+/**
+ * Fill a configuration with defaults.
+ *
+ * @param c  Configuration
+ */
+void tes_conf_defaults(struct tes_conf *c);
+
+/**
+ * Load a YAML file over the current values of c.  Every problem is printed
+ * to errout as "FILE:LINE:COL: error: ..."; loading goes on past errors so
+ * all of them are reported at once.
+ *
+ * @param c       Configuration (start from tes_conf_defaults())
+ * @param path    YAML file
+ * @param errout  Where to print errors (stderr)
+ * @return Number of errors (0 = valid), or -errno when unreadable
+ */
+int tes_conf_load(struct tes_conf *c, const char *path, FILE *errout);
+
+/**
+ * Load a YAML document from memory (for tests and fuzzing).
+ *
+ * @param c       Configuration
+ * @param name    Name used in error messages
+ * @param text    YAML text
+ * @param len     Its length
+ * @param errout  Where to print errors
+ * @return Number of errors (0 = valid)
+ */
+int tes_conf_load_string(struct tes_conf *c, const char *name,
+			 const char *text, size_t len, FILE *errout);
+
+#endif /* TES_CONF_H */

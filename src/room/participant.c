@@ -1,0 +1,422 @@
+/**
+ * @file participant.c  One WebRTC participant: offer/answer, ICE-lite
+ * agent, DTLS handshake, SRTP, and the receive path up to the room mode.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "room/room_int.h"
+
+enum {
+	ANSWER_MAX = 16384,
+	LOG_INTERVAL_MS = 2000,
+};
+
+const char *tes__part_state_name(enum tes__part_state s)
+{
+	switch (s) {
+	case TES__PART_NEW:        return "new";
+	case TES__PART_CONNECTING: return "connecting";
+	case TES__PART_CONNECTED:  return "connected";
+	case TES__PART_FAILED:     return "failed";
+	}
+	return "?";
+}
+
+static const char *profile_name(enum tes_srtp_profile prof)
+{
+	switch (prof) {
+	case TES_SRTP_AES128_CM_SHA1_80: return "SRTP_AES128_CM_SHA1_80";
+	case TES_SRTP_AEAD_AES_128_GCM:  return "SRTP_AEAD_AES_128_GCM";
+	default:                         return "";
+	}
+}
+
+void tes__part_fail(struct tes__part *p, const char *reason)
+{
+	if (p->state == TES__PART_FAILED)
+		return;
+
+	TES_LOGW("room", "%s/%s: %s", p->room->name, p->id, reason);
+	snprintf(p->fail_reason, sizeof(p->fail_reason), "%s", reason);
+	/* freed by the room's housekeeping, never inside a callback */
+	p->state = TES__PART_FAILED;
+}
+
+struct tes__stream *tes__part_stream_by_pt(struct tes__part *p, uint8_t pt)
+{
+	for (size_t i = 0; i < p->n_streams; i++) {
+		if (p->streams[i].pt == pt)
+			return &p->streams[i];
+	}
+
+	return NULL;
+}
+
+/* Rate-limited note about a dropped packet (counters say how many). */
+static void drop_note(struct tes__part *p, const char *what, int err)
+{
+	uint64_t sup;
+
+	if (tes_ratelog_allow(&p->rl, LOG_INTERVAL_MS, &sup))
+		TES_LOGW("room", "%s/%s: dropped %s: %s (%llu more suppressed)",
+			 p->room->name, p->id, what, strerror(-err),
+			 (unsigned long long)sup);
+}
+
+static bool unprotect_failed(struct tes__part *p, int err, const char *what)
+{
+	if (!err)
+		return false;
+
+	if (err == -EACCES)
+		p->cnt.srtp_auth_fail++;
+	else if (err == -EALREADY)
+		p->cnt.srtp_replay++;
+	else
+		p->cnt.drop_malformed++;
+	drop_note(p, what, err);
+
+	return true;
+}
+
+static void recv_rtp(struct tes__part *p, uint8_t *buf, size_t len)
+{
+	struct tes_rtp_hdr h;
+	struct tes__stream *st;
+	int err;
+
+	err = tes_srtp_unprotect_rtp(p->srtp, buf, &len);
+	if (unprotect_failed(p, err, "SRTP"))
+		return;
+
+	err = tes_rtp_parse(&h, buf, len);
+	if (err) {
+		p->cnt.drop_malformed++;
+		drop_note(p, "RTP", err);
+		return;
+	}
+
+	st = tes__part_stream_by_pt(p, h.pt);
+	if (!st || !st->we_recv) {
+		p->cnt.drop_unknown_pt++;
+		drop_note(p, "RTP with a payload type not agreed", -EPROTO);
+		return;
+	}
+
+	p->cnt.rtp_in++;
+	p->cnt.bytes_in += h.payload_len;
+
+	if (st->in_ssrc != h.ssrc) {
+		TES_LOGI("room", "%s/%s: %s from ssrc %u", p->room->name,
+			 p->id, st->codec, h.ssrc);
+		st->in_ssrc = h.ssrc;
+	}
+
+	/* the room mode decides what happens to media; echo is the only
+	 * mode until the mixer lands */
+	tes__echo_rtp(p, st, buf, len);
+}
+
+static void recv_rtcp(struct tes__part *p, uint8_t *buf, size_t len)
+{
+	struct tes_rtcp_iter it;
+	struct tes_rtcp_pkt pkt;
+	int err;
+
+	err = tes_srtp_unprotect_rtcp(p->srtp, buf, &len);
+	if (unprotect_failed(p, err, "SRTCP"))
+		return;
+
+	err = tes_rtcp_validate(buf, len);
+	if (err) {
+		p->cnt.drop_malformed++;
+		drop_note(p, "RTCP", err);
+		return;
+	}
+
+	p->cnt.rtcp_in++;
+	tes_rtcp_iter_init(&it, buf, len);
+	while (!tes_rtcp_next(&it, &pkt)) {
+		if (pkt.pt == TES_RTCP_RTPFB && pkt.count == TES_RTCP_FMT_NACK)
+			p->cnt.nack_in++;
+		else if (pkt.pt == TES_RTCP_PSFB &&
+			 pkt.count == TES_RTCP_FMT_PLI)
+			p->cnt.pli_in++;
+		else if (pkt.pt == TES_RTCP_PSFB &&
+			 pkt.count == TES_RTCP_FMT_FIR)
+			p->cnt.fir_in++;
+	}
+
+	tes__echo_rtcp(p, buf, len);
+}
+
+static void pkt_handler(enum tes_pkt_kind kind, uint8_t *buf, size_t len,
+			void *arg)
+{
+	struct tes__part *p = arg;
+
+	if (p->state == TES__PART_FAILED)
+		return;
+
+	if (kind == TES_PKT_DTLS) {
+		(void)tes_dtls_recv(p->dtls, buf, len);
+		return;
+	}
+
+	if (!p->srtp) {
+		p->cnt.drop_not_ready++;
+		return;
+	}
+
+	if (kind == TES_PKT_RTP)
+		recv_rtp(p, buf, len);
+	else
+		recv_rtcp(p, buf, len);
+}
+
+static void selected_handler(const struct sockaddr *addr, void *arg)
+{
+	struct tes__part *p = arg;
+
+	(void)addr;
+	if (p->state == TES__PART_NEW)
+		p->state = TES__PART_CONNECTING;
+}
+
+static void dtls_send(const uint8_t *buf, size_t len, void *arg)
+{
+	struct tes__part *p = arg;
+
+	if (tes_ice_agent_send(p->ice, buf, len))
+		p->cnt.send_errors++;
+}
+
+static void dtls_done(int err, const struct tes_dtls_keys *keys, void *arg)
+{
+	struct tes__part *p = arg;
+	char reason[96];
+
+	if (err) {
+		snprintf(reason, sizeof(reason), "%s",
+			 err == -EACCES ? "DTLS fingerprint mismatch: "
+					  "connection refused"
+			 : err == -ECONNRESET ? "peer closed DTLS"
+					      : "DTLS handshake failed");
+		tes__part_fail(p, reason);
+		return;
+	}
+
+	err = tes_srtp_alloc(&p->srtp, keys);
+	if (err) {
+		tes__part_fail(p, "SRTP setup failed");
+		return;
+	}
+
+	p->srtp_name = profile_name(keys->profile);
+	p->state = TES__PART_CONNECTED;
+	TES_LOGI("room", "%s/%s: connected from %s (%s) in %llu ms",
+		 p->room->name, p->id, tes_ice_agent_remote(p->ice),
+		 p->srtp_name,
+		 (unsigned long long)(tes_now_ms() - p->joined_ms));
+}
+
+static int send_protected(struct tes__part *p, const uint8_t *buf,
+			  size_t len, bool rtcp)
+{
+	int err;
+
+	if (!p->srtp || p->state != TES__PART_CONNECTED)
+		return -ENOTCONN;
+	if (len > TES_UDP_MAX_DGRAM)
+		return -EMSGSIZE;
+
+	memcpy(p->txbuf, buf, len);
+	err = rtcp ? tes_srtp_protect_rtcp(p->srtp, p->txbuf, &len)
+		   : tes_srtp_protect_rtp(p->srtp, p->txbuf, &len);
+	if (!err)
+		err = tes_ice_agent_send(p->ice, p->txbuf, len);
+	if (err)
+		p->cnt.send_errors++;
+
+	return err;
+}
+
+int tes__part_send_rtp(struct tes__part *p, const uint8_t *buf, size_t len)
+{
+	int err = send_protected(p, buf, len, false);
+
+	if (!err) {
+		p->cnt.rtp_out++;
+		p->cnt.bytes_out += len - TES_MIN(len, TES_RTP_HDR_LEN);
+	}
+
+	return err;
+}
+
+int tes__part_send_rtcp(struct tes__part *p, const uint8_t *buf, size_t len)
+{
+	int err = send_protected(p, buf, len, true);
+
+	if (!err)
+		p->cnt.rtcp_out++;
+
+	return err;
+}
+
+void tes__part_tick(struct tes__part *p, uint64_t now)
+{
+	uint64_t consent;
+
+	if (p->state == TES__PART_FAILED)
+		return;
+
+	if (p->dtls && p->state == TES__PART_CONNECTING &&
+	    tes_dtls_timeout_ms(p->dtls) == 0)
+		tes_dtls_tick(p->dtls);
+
+	if (p->state != TES__PART_CONNECTED &&
+	    now - p->joined_ms > p->conf->connect_timeout_ms) {
+		tes__part_fail(p, "ICE/DTLS did not complete in time");
+		return;
+	}
+
+	consent = tes_ice_agent_consent_ms(p->ice);
+	if (consent && now - consent > p->conf->consent_timeout_ms)
+		tes__part_fail(p, "consent expired: no ICE checks from the "
+			       "peer");
+}
+
+static void part_destructor(void *data)
+{
+	struct tes__part *p = data;
+
+	if (p->dtls)
+		tes_dtls_close(p->dtls);
+	p->dtls = tes_deref(p->dtls);
+	p->srtp = tes_deref(p->srtp);
+	p->ice = tes_deref(p->ice);
+}
+
+static void add_stream(struct tes__part *p, const struct tes_sdp_neg_media *m)
+{
+	struct tes__stream *st;
+
+	if (!m->accepted || p->n_streams == TES_ARRAY_SIZE(p->streams) ||
+	    (m->kind != TES_MEDIA_AUDIO && m->kind != TES_MEDIA_VIDEO))
+		return;
+
+	st = &p->streams[p->n_streams++];
+	st->kind = m->kind;
+	st->pt = m->codec.pt;
+	st->out_ssrc = m->local_ssrc;
+	st->in_ssrc = m->remote_ssrc;
+	st->we_send = m->we_send;
+	st->we_recv = m->we_recv;
+	if (m->codec.channels > 1)
+		snprintf(st->codec, sizeof(st->codec), "%s/%u/%u",
+			 m->codec.name, m->codec.clock, m->codec.channels);
+	else
+		snprintf(st->codec, sizeof(st->codec), "%s/%u", m->codec.name,
+			 m->codec.clock);
+}
+
+int tes__part_alloc(struct tes__part **pp, struct tes__room *room,
+		    const struct tes_rooms_deps *deps, const char *offer,
+		    size_t len, char **answer, char *err, size_t errlen)
+{
+	struct tes_sdp_session *sess = NULL;
+	struct tes_sdp_answer *ans = NULL;
+	struct tes_sdp_local local;
+	struct tes__part *p;
+	char stream_id[17], cname[17];
+	char *sdp = NULL;
+	int e;
+
+	p = tes_alloc(sizeof(*p), part_destructor);
+	sess = malloc(sizeof(*sess));
+	ans = malloc(sizeof(*ans));
+	if (!p || !sess || !ans) {
+		e = -ENOMEM;
+		snprintf(err, errlen, "out of memory");
+		goto out;
+	}
+
+	p->room = room;
+	p->conf = deps->conf;
+	p->joined_ms = tes_now_ms();
+	tes_rand_str(p->id, TES_PART_ID_LEN);
+
+	e = tes_sdp_parse(sess, offer, len, err, errlen);
+	if (e)
+		goto out;
+
+	e = tes_ice_agent_alloc(&p->ice, deps->ice, pkt_handler,
+				selected_handler, p);
+	if (e) {
+		snprintf(err, errlen, "cannot create ICE agent");
+		goto out;
+	}
+
+	tes_rand_str(stream_id, 16);
+	tes_rand_str(cname, 16);
+	local = (struct tes_sdp_local){
+		.ice_ufrag = tes_ice_agent_ufrag(p->ice),
+		.ice_pwd = tes_ice_agent_pwd(p->ice),
+		.fingerprint = tes_dtls_cert_fingerprint(deps->cert),
+		.addr = deps->conf->media_announce,
+		.port = tes_ice_server_port(deps->ice),
+		.cname = cname,
+		.stream_id = stream_id,
+		.audio_ssrc = tes_rand_u32() | 1,
+		.video_ssrc = tes_rand_u32() | 2,
+	};
+
+	e = tes_sdp_negotiate(ans, sess, &local, err, errlen);
+	if (e)
+		goto out;
+
+	e = tes_ice_agent_set_remote(p->ice, ans->remote_ufrag);
+	if (e) {
+		snprintf(err, errlen, "ice-ufrag too long");
+		goto out;
+	}
+
+	e = tes_dtls_alloc(&p->dtls, deps->cert, TES_DTLS_SERVER, ans->fp_alg,
+			   ans->fp, dtls_send, dtls_done, p);
+	if (e) {
+		snprintf(err, errlen, "unusable DTLS fingerprint in offer "
+			 "(%s)", ans->fp_alg);
+		goto out;
+	}
+
+	for (size_t i = 0; i < ans->n_media; i++)
+		add_stream(p, &ans->media[i]);
+
+	sdp = tes_alloc(ANSWER_MAX, NULL);
+	if (!sdp) {
+		e = -ENOMEM;
+		snprintf(err, errlen, "out of memory");
+		goto out;
+	}
+	e = tes_sdp_build_answer(sdp, ANSWER_MAX, ans, &local);
+	if (e < 0) {
+		snprintf(err, errlen, "answer does not fit");
+		goto out;
+	}
+	e = 0;
+
+	*pp = p;
+	*answer = sdp;
+	p = NULL;
+	sdp = NULL;
+
+out:
+	free(sess);
+	free(ans);
+	tes_deref(sdp);
+	tes_deref(p);
+
+	return e;
+}

@@ -1,0 +1,320 @@
+/**
+ * @file api.c  HTTP routes: WHIP join, leave, room listings (JSON with
+ * jansson), static files from the web root.
+ *
+ *   POST   /rooms/{room}/whip               join (SDP offer -> 201 answer)
+ *   DELETE /rooms/{room}/participants/{id}  leave
+ *   GET    /rooms                           all rooms
+ *   GET    /rooms/{room}                    one room and its participants
+ *   GET    /...                             static files (web/)
+ */
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "base/base.h"
+#include "signal/signal_int.h"
+
+static const char JSON[] = "application/json";
+
+static void set_json(struct tes__http_resp *resp, unsigned status, json_t *j)
+{
+	resp->status = status;
+	resp->ctype = JSON;
+	resp->body = json_dumps(j, JSON_COMPACT);
+	resp->body_len = resp->body ? strlen(resp->body) : 0;
+	json_decref(j);
+}
+
+void tes__api_error(struct tes__http_resp *resp, unsigned status,
+		    const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+
+	free(resp->body);
+	resp->body = NULL;
+	set_json(resp, status, json_pack("{s:s}", "error", msg));
+}
+
+static void not_allowed(struct tes__http_resp *resp, const char *allow)
+{
+	resp->allow = allow;
+	tes__api_error(resp, 405, "method not allowed here (allowed: %s)",
+		       allow);
+}
+
+static void options_ok(struct tes__http_resp *resp, const char *allow)
+{
+	resp->status = 204;
+	resp->ctype = "text/plain";
+	resp->allow = allow;
+}
+
+/* ---- JSON descriptions ---- */
+
+static void room_to_json(const struct tes_room_info *ri, void *arg)
+{
+	json_t *arr = arg;
+
+	json_array_append_new(arr, json_pack("{s:s,s:s,s:I,s:I}",
+					     "name", ri->name,
+					     "mode", ri->mode,
+					     "participants",
+					     (json_int_t)ri->participants,
+					     "age_ms", (json_int_t)ri->age_ms));
+}
+
+static void room_detail(const struct tes_room_info *ri, void *arg)
+{
+	json_t *obj = arg;
+
+	json_object_set_new(obj, "name", json_string(ri->name));
+	json_object_set_new(obj, "mode", json_string(ri->mode));
+	json_object_set_new(obj, "age_ms", json_integer((json_int_t)ri->age_ms));
+	json_object_set_new(obj, "participants", json_array());
+}
+
+static void part_to_json(const struct tes_part_info *pi, void *arg)
+{
+	json_t *arr = json_object_get(arg, "participants");
+	const struct tes_part_counters *c = pi->counters;
+	json_t *cnt;
+
+	cnt = json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,"
+			"s:I,s:I,s:I,s:I}",
+			"rtp_in", (json_int_t)c->rtp_in,
+			"rtp_out", (json_int_t)c->rtp_out,
+			"rtcp_in", (json_int_t)c->rtcp_in,
+			"rtcp_out", (json_int_t)c->rtcp_out,
+			"bytes_in", (json_int_t)c->bytes_in,
+			"bytes_out", (json_int_t)c->bytes_out,
+			"drop_malformed", (json_int_t)c->drop_malformed,
+			"drop_unknown_pt", (json_int_t)c->drop_unknown_pt,
+			"drop_not_ready", (json_int_t)c->drop_not_ready,
+			"srtp_auth_fail", (json_int_t)c->srtp_auth_fail,
+			"srtp_replay", (json_int_t)c->srtp_replay,
+			"nack_in", (json_int_t)c->nack_in,
+			"pli_in", (json_int_t)c->pli_in,
+			"fir_in", (json_int_t)c->fir_in,
+			"send_errors", (json_int_t)c->send_errors);
+
+	json_array_append_new(arr, json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:I,"
+					     "s:o}",
+					     "id", pi->id,
+					     "state", pi->state,
+					     "remote", pi->remote,
+					     "audio", pi->audio_codec,
+					     "video", pi->video_codec,
+					     "srtp", pi->srtp,
+					     "age_ms", (json_int_t)pi->age_ms,
+					     "counters", cnt));
+}
+
+/* ---- routes ---- */
+
+static void whip_join(struct tes_rooms *rooms, const char *room,
+		      const struct tes__http_req *req,
+		      struct tes__http_resp *resp)
+{
+	struct tes_join_result res;
+
+	if (strcmp(req->ctype, "application/sdp")) {
+		tes__api_error(resp, 415, "Content-Type must be "
+			       "application/sdp, not \"%s\"", req->ctype);
+		return;
+	}
+	if (!req->body_len) {
+		tes__api_error(resp, 400, "empty SDP offer");
+		return;
+	}
+	if (strlen(req->body) != req->body_len) {
+		tes__api_error(resp, 400, "SDP offer contains a NUL byte");
+		return;
+	}
+
+	tes_rooms_join(rooms, room, req->body, req->body_len, &res);
+	if (res.status != 201) {
+		tes__api_error(resp, (unsigned)res.status, "%s", res.error);
+		return;
+	}
+
+	resp->status = 201;
+	resp->ctype = "application/sdp";
+	snprintf(resp->location, sizeof(resp->location),
+		 "/rooms/%s/participants/%s", room, res.id);
+	resp->body_len = strlen(res.answer);
+	resp->body = malloc(resp->body_len + 1);
+	if (!resp->body) {
+		tes_rooms_leave(rooms, room, res.id);
+		tes__api_error(resp, 503, "out of memory");
+	}
+	else {
+		memcpy(resp->body, res.answer, resp->body_len + 1);
+	}
+	tes_deref(res.answer);
+}
+
+static void rooms_route(struct tes_rooms *rooms,
+			const struct tes__http_req *req,
+			struct tes__http_resp *resp)
+{
+	const char *rest = req->path + strlen("/rooms");
+	char room[TES_ROOM_NAME_MAX + 2], sub[32], id[64];
+	const char *slash;
+	size_t n;
+	int used = 0;
+	json_t *j;
+
+	if (!*rest || !strcmp(rest, "/")) {
+		if (req->method != TES__GET) {
+			not_allowed(resp, "GET");
+			return;
+		}
+		j = json_array();
+		tes_rooms_foreach(rooms, room_to_json, j);
+		set_json(resp, 200, json_pack("{s:o}", "rooms", j));
+		return;
+	}
+
+	/* /rooms/{room}[/sub[/id]] */
+	rest++;
+	slash = strchr(rest, '/');
+	n = slash ? (size_t)(slash - rest) : strlen(rest);
+	if (n >= sizeof(room)) {
+		tes__api_error(resp, 404, "no such room");
+		return;
+	}
+	memcpy(room, rest, n);
+	room[n] = '\0';
+	if (!tes_room_name_valid(room)) {
+		tes__api_error(resp, 400, "invalid room name: use 1..%d of "
+			       "A-Z a-z 0-9 - _", TES_ROOM_NAME_MAX);
+		return;
+	}
+	rest += n;
+
+	if (!*rest) {
+		if (req->method != TES__GET) {
+			not_allowed(resp, "GET");
+			return;
+		}
+		j = json_object();
+		if (tes_rooms_describe(rooms, room, room_detail, part_to_json,
+				       j)) {
+			json_decref(j);
+			tes__api_error(resp, 404, "no such room: %s", room);
+			return;
+		}
+		set_json(resp, 200, j);
+		return;
+	}
+
+	if (!strcmp(rest, "/whip")) {
+		if (req->method == TES__OPTIONS)
+			options_ok(resp, "POST, OPTIONS");
+		else if (req->method != TES__POST)
+			not_allowed(resp, "POST, OPTIONS");
+		else
+			whip_join(rooms, room, req, resp);
+		return;
+	}
+
+	if (sscanf(rest, "/%31[a-z]/%63[A-Za-z0-9]%n", sub, id, &used) == 2 &&
+	    !rest[used] &&
+	    !strcmp(sub, "participants")) {
+		if (req->method == TES__OPTIONS) {
+			options_ok(resp, "DELETE, OPTIONS");
+		}
+		else if (req->method != TES__DELETE) {
+			not_allowed(resp, "DELETE, OPTIONS");
+		}
+		else if (tes_rooms_leave(rooms, room, id)) {
+			tes__api_error(resp, 404, "no participant %s in room "
+				       "%s", id, room);
+		}
+		else {
+			set_json(resp, 200, json_pack("{s:s,s:s}", "room",
+						      room, "left", id));
+		}
+		return;
+	}
+
+	tes__api_error(resp, 404, "no such resource: %s", req->path);
+}
+
+static const char *mime_of(const char *path)
+{
+	static const struct {
+		const char *ext;
+		const char *mime;
+	} map[] = {
+		{".html", "text/html; charset=utf-8"},
+		{".js", "text/javascript; charset=utf-8"},
+		{".mjs", "text/javascript; charset=utf-8"},
+		{".css", "text/css; charset=utf-8"},
+		{".json", "application/json"},
+		{".svg", "image/svg+xml"},
+		{".png", "image/png"},
+		{".ico", "image/x-icon"},
+	};
+	const char *dot = strrchr(path, '.');
+
+	for (size_t i = 0; dot && i < TES_ARRAY_SIZE(map); i++) {
+		if (!strcmp(dot, map[i].ext))
+			return map[i].mime;
+	}
+
+	return "application/octet-stream";
+}
+
+static void static_file(const struct tes_conf *conf,
+			const struct tes__http_req *req,
+			struct tes__http_resp *resp)
+{
+	const char *path = req->path;
+	struct stat st;
+
+	if (req->method != TES__GET) {
+		not_allowed(resp, "GET");
+		return;
+	}
+	if (!strcmp(path, "/"))
+		path = "/index.html";
+
+	/* no way out of the web root */
+	if (path[0] != '/' || strstr(path, "..") || strstr(path, "//") ||
+	    strchr(path, '\\')) {
+		tes__api_error(resp, 404, "not found");
+		return;
+	}
+
+	if ((size_t)snprintf(resp->file_path, sizeof(resp->file_path), "%s%s",
+			     conf->web_root, path) >= sizeof(resp->file_path) ||
+	    stat(resp->file_path, &st) || !S_ISREG(st.st_mode)) {
+		tes__api_error(resp, 404, "not found: %s", path);
+		return;
+	}
+
+	resp->status = 200;
+	resp->ctype = mime_of(path);
+	resp->file = resp->file_path;
+}
+
+void tes__api_handle(struct tes_rooms *rooms, const struct tes_conf *conf,
+		     const struct tes__http_req *req,
+		     struct tes__http_resp *resp)
+{
+	if (!strncmp(req->path, "/rooms", 6) &&
+	    (req->path[6] == '\0' || req->path[6] == '/')) {
+		rooms_route(rooms, req, resp);
+		return;
+	}
+
+	static_file(conf, req, resp);
+}

@@ -1,0 +1,357 @@
+/**
+ * @file http.c  libwebsockets plumbing: one HTTP vhost on our libuv loop,
+ * request bodies collected up to the configured limit, one response per
+ * request written from the WRITEABLE callback.
+ */
+#include <libwebsockets.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/base.h"
+#include "signal/signal_int.h"
+
+enum {
+	URI_MAX = 512,
+	/* past this a body is not even read to be discarded */
+	DISCARD_MAX = 16 * 1024 * 1024,
+	HDR_BUF = 2048,
+};
+
+struct tes_signal {
+	struct lws_context *ctx;
+	struct tes_rooms *rooms;
+	const struct tes_conf *conf;
+};
+
+/* Per HTTP connection (zeroed by lws). */
+struct pss {
+	enum tes__method method;
+	char path[URI_MAX];
+	char ctype[128];
+	char *body;
+	size_t body_len;
+	size_t body_seen;
+	bool too_big;
+	bool have_resp;
+	struct tes__http_resp resp;
+};
+
+static enum tes__method method_of(struct lws *wsi)
+{
+	static const struct {
+		enum lws_token_indexes tok;
+		enum tes__method m;
+	} map[] = {
+		{WSI_TOKEN_GET_URI, TES__GET},
+		{WSI_TOKEN_POST_URI, TES__POST},
+		{WSI_TOKEN_PUT_URI, TES__PUT},
+		{WSI_TOKEN_PATCH_URI, TES__PATCH},
+		{WSI_TOKEN_DELETE_URI, TES__DELETE},
+		{WSI_TOKEN_OPTIONS_URI, TES__OPTIONS},
+		{WSI_TOKEN_HEAD_URI, TES__HEAD},
+	};
+
+	for (size_t i = 0; i < TES_ARRAY_SIZE(map); i++) {
+		if (lws_hdr_total_length(wsi, map[i].tok) > 0)
+			return map[i].m;
+	}
+
+	return TES__OTHER;
+}
+
+static void pss_reset(struct pss *p)
+{
+	free(p->body);
+	free(p->resp.body);
+	memset(p, 0, sizeof(*p));
+}
+
+static void respond(struct lws *wsi, struct pss *p)
+{
+	struct lws_context *ctx = lws_get_context(wsi);
+	struct tes_signal *s = lws_context_user(ctx);
+	struct tes__http_req req = {
+		.method = p->method,
+		.path = p->path,
+		.ctype = p->ctype,
+		.body = p->body ? p->body : "",
+		.body_len = p->body_len,
+	};
+
+	if (p->too_big)
+		tes__api_error(&p->resp, 413, "request body larger than %u "
+			       "bytes", s->conf->http_max_body);
+	else
+		tes__api_handle(s->rooms, s->conf, &req, &p->resp);
+
+	p->have_resp = true;
+	lws_callback_on_writable(wsi);
+}
+
+static int write_resp(struct lws *wsi, struct pss *p)
+{
+	uint8_t hdr[LWS_PRE + HDR_BUF];
+	uint8_t *start = hdr + LWS_PRE, *pos = start, *end = hdr + sizeof(hdr);
+	struct tes__http_resp *r = &p->resp;
+	uint8_t *out;
+	int n;
+
+	if (r->file) {
+		n = lws_serve_http_file(wsi, r->file_path, r->ctype, NULL, 0);
+		p->have_resp = false;
+		if (n < 0 || (n > 0 && lws_http_transaction_completed(wsi)))
+			return -1;
+		return 0;
+	}
+
+	if (lws_add_http_common_headers(wsi, r->status, r->ctype,
+					r->body_len, &pos, end))
+		return -1;
+	if (r->location[0] &&
+	    lws_add_http_header_by_name(wsi, (uint8_t *)"location:",
+					(uint8_t *)r->location,
+					(int)strlen(r->location), &pos, end))
+		return -1;
+	if (r->allow &&
+	    (lws_add_http_header_by_name(wsi, (uint8_t *)"allow:",
+					 (uint8_t *)r->allow,
+					 (int)strlen(r->allow), &pos, end) ||
+	     lws_add_http_header_by_name(
+		     wsi, (uint8_t *)"access-control-allow-methods:",
+		     (uint8_t *)r->allow, (int)strlen(r->allow), &pos, end)))
+		return -1;
+	/* WHIP clients on other origins read the answer and Location */
+	if (lws_add_http_header_by_name(
+		    wsi, (uint8_t *)"access-control-allow-origin:",
+		    (uint8_t *)"*", 1, &pos, end) ||
+	    lws_add_http_header_by_name(
+		    wsi, (uint8_t *)"access-control-allow-headers:",
+		    (uint8_t *)"content-type, authorization", 27, &pos, end) ||
+	    lws_add_http_header_by_name(
+		    wsi, (uint8_t *)"access-control-expose-headers:",
+		    (uint8_t *)"location", 8, &pos, end))
+		return -1;
+	if (lws_finalize_write_http_header(wsi, start, &pos, end))
+		return -1;
+
+	if (r->body_len) {
+		out = malloc(LWS_PRE + r->body_len);
+		if (!out)
+			return -1;
+		memcpy(out + LWS_PRE, r->body, r->body_len);
+		n = lws_write(wsi, out + LWS_PRE, r->body_len,
+			      LWS_WRITE_HTTP_FINAL);
+		free(out);
+		if (n < (int)r->body_len)
+			return -1;
+	}
+
+	pss_reset(p);
+	if (lws_http_transaction_completed(wsi))
+		return -1;
+
+	return 0;
+}
+
+static int on_request(struct lws *wsi, struct pss *p, const char *uri,
+		      size_t len)
+{
+	struct tes_signal *s = lws_context_user(lws_get_context(wsi));
+	char clen[32] = "";
+	char *semi;
+
+	pss_reset(p);
+	p->method = method_of(wsi);
+	if (len >= sizeof(p->path)) {
+		tes__api_error(&p->resp, 414, "URI too long");
+		p->have_resp = true;
+		lws_callback_on_writable(wsi);
+		return 0;
+	}
+	memcpy(p->path, uri, len);
+
+	if (lws_hdr_copy(wsi, p->ctype, sizeof(p->ctype),
+			 WSI_TOKEN_HTTP_CONTENT_TYPE) < 0)
+		p->ctype[0] = '\0';
+	semi = strchr(p->ctype, ';');
+	if (semi)
+		*semi = '\0';
+	while (semi && semi > p->ctype && semi[-1] == ' ')
+		*--semi = '\0';
+
+	if (p->method != TES__POST && p->method != TES__PUT &&
+	    p->method != TES__PATCH) {
+		respond(wsi, p);
+		return 0;
+	}
+
+	/* a body follows: wait for it unless there is none */
+	if (lws_hdr_copy(wsi, clen, sizeof(clen),
+			 WSI_TOKEN_HTTP_CONTENT_LENGTH) <= 0) {
+		if (lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_TRANSFER_ENCODING))
+			tes__api_error(&p->resp, 411, "Content-Length "
+				       "required");
+		else
+			respond(wsi, p);
+		if (!p->have_resp) {
+			p->have_resp = true;
+			lws_callback_on_writable(wsi);
+		}
+		return 0;
+	}
+	if (strtoull(clen, NULL, 10) > DISCARD_MAX) {
+		tes__api_error(&p->resp, 413, "request body larger than %u "
+			       "bytes", s->conf->http_max_body);
+		p->have_resp = true;
+		lws_callback_on_writable(wsi);
+		return 0;
+	}
+	if (!strcmp(clen, "0"))
+		respond(wsi, p);
+
+	return 0;
+}
+
+static int on_body(struct pss *p, const void *in, size_t len,
+		   uint32_t max_body)
+{
+	char *nb;
+
+	p->body_seen += len;
+	if (p->body_seen > DISCARD_MAX)
+		return -1;
+	if (p->too_big || p->body_len + len > max_body) {
+		p->too_big = true; /* read and discard; answer 413 at the end */
+		return 0;
+	}
+
+	nb = realloc(p->body, p->body_len + len + 1);
+	if (!nb)
+		return -1;
+	p->body = nb;
+	memcpy(p->body + p->body_len, in, len);
+	p->body_len += len;
+	p->body[p->body_len] = '\0';
+
+	return 0;
+}
+
+static int http_cb(struct lws *wsi, enum lws_callback_reasons reason,
+		   void *user, void *in, size_t len)
+{
+	struct pss *p = user;
+	struct tes_signal *s;
+
+	switch (reason) {
+
+	case LWS_CALLBACK_HTTP:
+		return on_request(wsi, p, in, strlen(in));
+
+	case LWS_CALLBACK_HTTP_BODY:
+		s = lws_context_user(lws_get_context(wsi));
+		if (p->have_resp)
+			return 0;
+		return on_body(p, in, len, s->conf->http_max_body);
+
+	case LWS_CALLBACK_HTTP_BODY_COMPLETION:
+		if (!p->have_resp)
+			respond(wsi, p);
+		return 0;
+
+	case LWS_CALLBACK_HTTP_WRITEABLE:
+		if (!p->have_resp)
+			return 0;
+		return write_resp(wsi, p);
+
+	case LWS_CALLBACK_HTTP_FILE_COMPLETION:
+		pss_reset(p);
+		if (lws_http_transaction_completed(wsi))
+			return -1;
+		return 0;
+
+	case LWS_CALLBACK_CLOSED_HTTP:
+	case LWS_CALLBACK_HTTP_DROP_PROTOCOL:
+		if (p)
+			pss_reset(p);
+		return 0;
+
+	default:
+		break;
+	}
+
+	return lws_callback_http_dummy(wsi, reason, user, in, len);
+}
+
+static const struct lws_protocols protocols[] = {
+	{"http", http_cb, sizeof(struct pss), 0, 0, NULL, 0},
+	{NULL, NULL, 0, 0, 0, NULL, 0}, /* terminator */
+};
+
+static void lws_log_emit(int level, const char *line)
+{
+	char buf[512];
+	size_t n;
+
+	snprintf(buf, sizeof(buf), "%s", line);
+	n = strlen(buf);
+	while (n && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
+		buf[--n] = '\0';
+
+	tes_log(level == LLL_ERR ? TES_LOG_ERROR : TES_LOG_WARN, "lws", "%s",
+		buf);
+}
+
+int tes_signal_alloc(struct tes_signal **sp, uv_loop_t *loop,
+		     const struct tes_conf *conf, struct tes_rooms *rooms)
+{
+	struct lws_context_creation_info info;
+	struct tes_signal *s;
+	void *loops[1] = {loop};
+
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return -ENOMEM;
+	s->rooms = rooms;
+	s->conf = conf;
+
+	lws_set_log_level(LLL_ERR | LLL_WARN, lws_log_emit);
+
+	memset(&info, 0, sizeof(info));
+	info.options = LWS_SERVER_OPTION_LIBUV;
+	info.foreign_loops = loops;
+	info.port = conf->http_port;
+	info.iface = conf->http_listen;
+	info.protocols = protocols;
+	info.user = s;
+	info.vhost_name = "tessera";
+	info.server_string = "tessera/" TESSERA_VERSION;
+	info.timeout_secs = 20;
+	if (!strchr(conf->http_listen, ':'))
+		info.options |= LWS_SERVER_OPTION_DISABLE_IPV6;
+
+	s->ctx = lws_create_context(&info);
+	if (!s->ctx) {
+		TES_LOGE("http", "cannot listen on http://%s:%u (port in use "
+			 "or address not local?)", conf->http_listen,
+			 conf->http_port);
+		free(s);
+		return -EADDRINUSE;
+	}
+
+	TES_LOGI("http", "listening on http://%s:%u/", conf->http_listen,
+		 conf->http_port);
+	*sp = s;
+
+	return 0;
+}
+
+void tes_signal_close(struct tes_signal *s)
+{
+	if (!s)
+		return;
+
+	/* with a foreign loop lws closes its handles asynchronously; the
+	 * caller keeps the loop running until they are gone */
+	lws_context_destroy(s->ctx);
+	free(s);
+}

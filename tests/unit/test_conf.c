@@ -1,0 +1,110 @@
+/**
+ * @file test_conf.c  Configuration loading: defaults, the shipped file,
+ * and errors reported with their line.
+ */
+#include <stdlib.h>
+
+#include "base/conf.h"
+#include "test.h"
+
+static int load(struct tes_conf *c, const char *yaml, char *errbuf,
+		size_t errlen)
+{
+	FILE *f = fmemopen(errbuf, errlen, "w");
+	int n;
+
+	if (!f)
+		return -1;
+	tes_conf_defaults(c);
+	n = tes_conf_load_string(c, "test.yaml", yaml, strlen(yaml), f);
+	fclose(f);
+
+	return n;
+}
+
+TES_TEST(conf_shipped_file_is_valid)
+{
+	struct tes_conf c;
+
+	tes_conf_defaults(&c);
+	TEST_EQ(tes_conf_load(&c, TES_SOURCE_DIR "/conf/tessera.yaml",
+			      stderr), 0);
+	TEST_EQ(c.http_port, 8080);
+	TEST_EQ(c.media_port, 40000);
+	TEST_STREQ(c.media_announce, "127.0.0.1");
+	TEST_STREQ(c.default_mode, "echo");
+	/* relative web_root resolves against the config file's folder */
+	TEST_STREQ(c.web_root, TES_SOURCE_DIR "/conf/../web");
+
+	return 0;
+}
+
+TES_TEST(conf_values)
+{
+	struct tes_conf c;
+	char err[1024] = "";
+
+	TEST_EQ(load(&c, "http:\n  port: 9000\nmedia:\n  announce: ::1\n"
+		     "log:\n  level: debug\n", err, sizeof(err)), 0);
+	TEST_EQ(c.http_port, 9000);
+	TEST_STREQ(c.media_announce, "::1");
+	TEST_EQ(c.log_level, TES_LOG_DEBUG);
+	TEST_EQ(c.media_port, 40000); /* untouched default */
+
+	return 0;
+}
+
+TES_TEST(conf_errors_have_lines)
+{
+	struct tes_conf c;
+	char err[2048] = "";
+
+	/* three independent errors, all reported in one pass */
+	TEST_EQ(load(&c, "http:\n  port: 70000\n  colour: blue\n"
+		     "media:\n  listen: not-an-ip\n", err, sizeof(err)), 3);
+	TEST_ASSERT(strstr(err, "test.yaml:2:9: error: http.port must be"));
+	TEST_ASSERT(strstr(err, "test.yaml:3:3: error: unknown key "
+			   "\"http.colour\""));
+	TEST_ASSERT(strstr(err, "test.yaml:5:11: error: media.listen"));
+
+	return 0;
+}
+
+TES_TEST(conf_bad_section_and_types)
+{
+	struct tes_conf c;
+	char err[2048] = "";
+
+	TEST_EQ(load(&c, "video:\n  fps: 30\nrooms:\n  default_mode: party\n"
+		     "ice: [1, 2]\n", err, sizeof(err)), 3);
+	TEST_ASSERT(strstr(err, "unknown section \"video\""));
+	TEST_ASSERT(strstr(err, "unknown room mode \"party\""));
+	TEST_ASSERT(strstr(err, "section \"ice\" must be a mapping"));
+
+	return 0;
+}
+
+TES_TEST(conf_invalid_yaml)
+{
+	struct tes_conf c;
+	char err[2048] = "";
+
+	TEST_ASSERT(load(&c, "http:\n  port: [1\n", err, sizeof(err)) > 0);
+	TEST_ASSERT(strstr(err, "not valid YAML"));
+
+	return 0;
+}
+
+TES_TEST(conf_missing_file)
+{
+	struct tes_conf c;
+	char err[512] = "";
+	FILE *f = fmemopen(err, sizeof(err), "w");
+
+	tes_conf_defaults(&c);
+	TEST_EQ(tes_conf_load(&c, "/nonexistent/tessera.yaml", f), -ENOENT);
+	fclose(f);
+	TEST_ASSERT(strstr(err, "cannot open"));
+
+	return 0;
+}
