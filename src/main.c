@@ -29,6 +29,47 @@ struct app {
 	bool stopping;
 };
 
+/* Test-only fault injection: TESSERA_FAULT_TX_DROP=<permille> drops that
+ * share of outgoing RTP (a fixed-seed PRNG, so runs repeat), so browser
+ * tests can see NACK and retransmission work end to end. */
+struct fault {
+	unsigned permille;
+	uint32_t rng;
+	uint64_t dropped;
+};
+
+static bool fault_cb(bool tx, const uint8_t *buf, size_t len, void *arg)
+{
+	struct fault *f = arg;
+
+	if (!tx || tes_demux(buf, len) != TES_PKT_RTP)
+		return false;
+
+	f->rng ^= f->rng << 13;
+	f->rng ^= f->rng >> 17;
+	f->rng ^= f->rng << 5;
+	if (f->rng % 1000 >= f->permille)
+		return false;
+
+	f->dropped++;
+	return true;
+}
+
+static void fault_setup(struct tes_ice_server *ice)
+{
+	static struct fault f = {.rng = 2463534242u};
+	const char *v = getenv("TESSERA_FAULT_TX_DROP");
+
+	if (!v || !*v)
+		return;
+	f.permille = (unsigned)strtoul(v, NULL, 10);
+	if (f.permille > 1000)
+		f.permille = 1000;
+	tes_ice_server_set_fault(ice, fault_cb, &f);
+	TES_LOGW("main", "fault injection: dropping %u/1000 of outgoing RTP",
+		 f.permille);
+}
+
 static void usage(FILE *f)
 {
 	fprintf(f,
@@ -96,6 +137,7 @@ static int start(struct app *app)
 				   app->conf.media_port);
 	if (err)
 		return err;
+	fault_setup(app->ice);
 
 	deps = (struct tes_rooms_deps){
 		.loop = &app->loop,

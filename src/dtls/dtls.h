@@ -57,7 +57,9 @@ typedef void (tes_dtls_send_h)(const uint8_t *buf, size_t len, void *arg);
 /**
  * Handshake finished (err == 0, keys valid) or failed / closed (err < 0,
  * keys NULL: -EACCES fingerprint mismatch, -EPROTO handshake failure,
- * -ECONNRESET peer sent close_notify).  Called at most once per outcome.
+ * -ETIMEDOUT retransmissions gave up (from tes_dtls_tick()), -ECONNRESET
+ * peer sent close_notify or a fatal alert).  Called at most once per
+ * outcome.
  *
  * @param err   0 or negative errno
  * @param keys  Exported keys when err == 0

@@ -106,7 +106,7 @@ static void recv_rtp(struct tes__part *p, uint8_t *buf, size_t len)
 	}
 
 	p->cnt.rtp_in++;
-	p->cnt.bytes_in += h.payload_len;
+	p->cnt.bytes_in += len;
 
 	if (st->in_ssrc != h.ssrc) {
 		TES_LOGI("room", "%s/%s: %s from ssrc %u", p->room->name,
@@ -249,7 +249,7 @@ int tes__part_send_rtp(struct tes__part *p, const uint8_t *buf, size_t len)
 
 	if (!err) {
 		p->cnt.rtp_out++;
-		p->cnt.bytes_out += len - TES_MIN(len, TES_RTP_HDR_LEN);
+		p->cnt.bytes_out += len;
 	}
 
 	return err;

@@ -46,8 +46,8 @@ struct tes_part_counters {
 	uint64_t rtp_out;           /**< RTP packets sent */
 	uint64_t rtcp_in;           /**< RTCP compounds received */
 	uint64_t rtcp_out;          /**< RTCP compounds sent */
-	uint64_t bytes_in;          /**< RTP payload bytes received */
-	uint64_t bytes_out;         /**< RTP payload bytes sent */
+	uint64_t bytes_in;          /**< RTP bytes received (after SRTP) */
+	uint64_t bytes_out;         /**< RTP bytes sent (before SRTP) */
 	uint64_t drop_malformed;    /**< RTP/RTCP that did not parse */
 	uint64_t drop_unknown_pt;   /**< RTP with a payload type not agreed */
 	uint64_t drop_not_ready;    /**< Media before SRTP was up */

@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# Install what Tessera needs on Debian 12, and only what is missing:
+# one `apt-get update` when something is missing, then `apt-get install`.
+# With --test, also what the test suite needs (Chromium, clang for the
+# fuzzers, ffmpeg/ffprobe, the npm packages of tests/e2e).
+# Safe to run again: it does nothing when everything is there.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+want_test=0
+[ "${1:-}" = "--test" ] && want_test=1
+
+pkgs=(
+	build-essential cmake pkg-config
+	libuv1-dev libssl-dev libsrtp2-dev libwebsockets-dev
+	libwebsockets-evlib-uv libjansson-dev libfyaml-dev
+	libvpx-dev libopenh264-dev libopus-dev libyuv-dev libavformat-dev
+	libhiredis-dev
+)
+test_pkgs=(clang libclang-rt-14-dev chromium ffmpeg)
+
+[ $want_test = 1 ] && pkgs+=("${test_pkgs[@]}")
+# node and npm: the machine image may ship its own; use Debian's otherwise
+if [ $want_test = 1 ] && ! command -v npm >/dev/null; then
+	pkgs+=(nodejs npm)
+fi
+
+missing=()
+for p in "${pkgs[@]}"; do
+	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null |
+		grep -q "install ok installed"; then
+		missing+=("$p")
+	fi
+done
+
+SUDO=""
+[ "$(id -u)" = 0 ] || SUDO="sudo"
+
+if [ ${#missing[@]} -gt 0 ]; then
+	echo "install-deps: installing ${missing[*]}"
+	$SUDO apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq \
+		--no-install-recommends "${missing[@]}"
+else
+	echo "install-deps: all Debian packages present"
+fi
+
+if [ $want_test = 1 ]; then
+	# browser tests drive Debian's chromium with playwright-core from npm
+	# (never `npx playwright install`: it downloads browsers)
+	stamp=tests/e2e/node_modules/.tessera-lock
+	if ! cmp -s tests/e2e/package-lock.json "$stamp" 2>/dev/null; then
+		(cd tests/e2e && npm ci --no-audit --no-fund --loglevel=error)
+		cp tests/e2e/package-lock.json "$stamp"
+	else
+		echo "install-deps: npm packages of tests/e2e present"
+	fi
+fi
