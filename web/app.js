@@ -180,9 +180,10 @@
       location: session ? session.location : null,
       connectionState: 'closed',
       iceConnectionState: 'closed',
-      inboundVideo: { packetsReceived: 0, framesDecoded: 0, frameWidth: 0, frameHeight: 0 },
+      inboundVideo: { packetsReceived: 0, packetsLost: 0, nackCount: 0, framesDecoded: 0,
+        frameWidth: 0, frameHeight: 0 },
       inboundAudio: { packetsReceived: 0, audioLevel: 0 },
-      outboundVideo: { packetsSent: 0 },
+      outboundVideo: { packetsSent: 0, nackCount: 0, retransmittedPacketsSent: 0 },
       outboundAudio: { packetsSent: 0 },
     };
     const pc = session && session.pc;
@@ -194,6 +195,8 @@
       if (r.type === 'inbound-rtp' && r.kind === 'video') {
         const v = out.inboundVideo;
         v.packetsReceived += r.packetsReceived || 0;
+        v.packetsLost += r.packetsLost || 0;
+        v.nackCount += r.nackCount || 0;
         v.framesDecoded += r.framesDecoded || 0;
         v.frameWidth = Math.max(v.frameWidth, r.frameWidth || 0);
         v.frameHeight = Math.max(v.frameHeight, r.frameHeight || 0);
@@ -202,7 +205,10 @@
         a.packetsReceived += r.packetsReceived || 0;
         a.audioLevel = Math.max(a.audioLevel, r.audioLevel || 0);
       } else if (r.type === 'outbound-rtp' && r.kind === 'video') {
-        out.outboundVideo.packetsSent += r.packetsSent || 0;
+        const o = out.outboundVideo;
+        o.packetsSent += r.packetsSent || 0;
+        o.nackCount += r.nackCount || 0;
+        o.retransmittedPacketsSent += r.retransmittedPacketsSent || 0;
       } else if (r.type === 'outbound-rtp' && r.kind === 'audio') {
         out.outboundAudio.packetsSent += r.packetsSent || 0;
       }

@@ -115,7 +115,7 @@ for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
 
 // Starts tessera with a temp config on free ports and waits until GET /rooms answers.
 // Returns { base, httpPort, mediaPort, dir, logFile, log(), stop(), proc }.
-export async function startServer({ configExtra = '', consentTimeoutMs = 10000 } = {}) {
+export async function startServer({ configExtra = '', consentTimeoutMs = 10000, env = {} } = {}) {
   if (!fs.existsSync(TESSERA_BIN)) throw new Error(`TESSERA_BIN not found: ${TESSERA_BIN}`);
   const httpPort = await freeTcpPort();
   const mediaPort = await freeUdpPort();
@@ -142,6 +142,7 @@ export async function startServer({ configExtra = '', consentTimeoutMs = 10000 }
   let logText = '';
   const proc = spawn(TESSERA_BIN, ['--config', configFile], {
     cwd: TESSERA_ROOT,
+    env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const capture = (chunk) => { logText += chunk.toString(); logStream.write(chunk); };
