@@ -1,0 +1,211 @@
+/**
+ * @file build.c  Writes our SDP answer: ICE-lite, a=setup:passive, one host
+ * candidate, and per accepted m-line the one codec we chose.
+ */
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "base/base.h"
+#include "sdp/sdp.h"
+
+/** Output buffer that remembers running out of space. */
+struct wbuf {
+	char *p;        /**< Buffer */
+	size_t cap;     /**< Its capacity */
+	size_t len;     /**< Bytes written (without NUL) */
+	bool overflow;  /**< A write did not fit */
+};
+
+__attribute__((format(printf, 2, 3)))
+static void put(struct wbuf *w, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (w->overflow)
+		return;
+	va_start(ap, fmt);
+	n = vsnprintf(w->p + w->len, w->cap - w->len, fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= w->cap - w->len) {
+		w->overflow = true;
+		return;
+	}
+	w->len += (size_t)n;
+}
+
+const char *tes_dir_name(enum tes_dir d)
+{
+	switch (d) {
+	case TES_DIR_SENDRECV:
+		return "sendrecv";
+	case TES_DIR_SENDONLY:
+		return "sendonly";
+	case TES_DIR_RECVONLY:
+		return "recvonly";
+	case TES_DIR_INACTIVE:
+		return "inactive";
+	}
+
+	return "?";
+}
+
+static const char *ip_ver(const char *addr)
+{
+	return strchr(addr, ':') ? "IP6" : "IP4";
+}
+
+/** URIs we answer with, by TES_EXT_* index. */
+static const char *const ext_uri[TES_EXT_COUNT] = {
+	[TES_EXT_MID] = "urn:ietf:params:rtp-hdrext:sdes:mid",
+	[TES_EXT_AUDIO_LEVEL] = "urn:ietf:params:rtp-hdrext:ssrc-audio-level",
+	[TES_EXT_ABS_SEND_TIME] =
+		"http://www.webrtc.org/experiments/rtp-hdrext/abs-send-time",
+	[TES_EXT_TWCC] = ("http://www.ietf.org/id/"
+			  "draft-holmer-rmcat-transport-wide-cc-extensions-01"),
+};
+
+static void put_codec(struct wbuf *w, const struct tes_sdp_neg_media *nm)
+{
+	const struct tes_sdp_rtpmap *c = &nm->codec;
+	unsigned pt = c->pt;
+
+	switch (c->codec) {
+	case TES_CODEC_OPUS:
+		put(w, "a=rtpmap:%u opus/48000/2\r\n", pt);
+		put(w, "a=fmtp:%u minptime=10;useinbandfec=1\r\n", pt);
+		break;
+	case TES_CODEC_VP8:
+		put(w, "a=rtpmap:%u VP8/90000\r\n", pt);
+		break;
+	case TES_CODEC_H264:
+		put(w, "a=rtpmap:%u H264/90000\r\n", pt);
+		put(w, "a=fmtp:%u level-asymmetry-allowed=1;"
+		       "packetization-mode=1;profile-level-id=42e01f\r\n", pt);
+		break;
+	default:
+		/* negotiate never picks these; write what was offered */
+		put(w, "a=rtpmap:%u %s/%" PRIu32 "\r\n", pt, c->name,
+		    c->clock);
+		break;
+	}
+	if (nm->fb & TES_FB_NACK)
+		put(w, "a=rtcp-fb:%u nack\r\n", pt);
+	if (nm->fb & TES_FB_PLI)
+		put(w, "a=rtcp-fb:%u nack pli\r\n", pt);
+	if (nm->fb & TES_FB_FIR)
+		put(w, "a=rtcp-fb:%u ccm fir\r\n", pt);
+	if (nm->fb & TES_FB_REMB)
+		put(w, "a=rtcp-fb:%u goog-remb\r\n", pt);
+	if (nm->fb & TES_FB_TWCC)
+		put(w, "a=rtcp-fb:%u transport-cc\r\n", pt);
+	for (int k = 0; k < TES_EXT_COUNT; k++) {
+		if (nm->ext_id[k])
+			put(w, "a=extmap:%u %s\r\n", nm->ext_id[k],
+			    ext_uri[k]);
+	}
+}
+
+static void put_rejected(struct wbuf *w, const struct tes_sdp_neg_media *nm)
+{
+	put(w, "m=%s 0 %s %s\r\n", nm->kind_name,
+	    nm->proto[0] ? nm->proto : "UDP/TLS/RTP/SAVPF",
+	    nm->first_fmt[0] ? nm->first_fmt : "0");
+	put(w, "c=IN IP4 0.0.0.0\r\n");
+	if (nm->mid[0])
+		put(w, "a=mid:%s\r\n", nm->mid);
+	put(w, "a=inactive\r\n");
+}
+
+static void put_media(struct wbuf *w, const struct tes_sdp_neg_media *nm,
+		      size_t idx, const struct tes_sdp_local *l)
+{
+	char track[64];
+
+	if (!nm->accepted) {
+		put_rejected(w, nm);
+		return;
+	}
+	put(w, "m=%s %u UDP/TLS/RTP/SAVPF %u\r\n", nm->kind_name, l->port,
+	    nm->codec.pt);
+	put(w, "c=IN %s %s\r\n", ip_ver(l->addr), l->addr);
+	if (nm->mid[0])
+		put(w, "a=mid:%s\r\n", nm->mid);
+	put(w, "a=%s\r\n", tes_dir_name(nm->dir));
+	put(w, "a=ice-ufrag:%s\r\n", l->ice_ufrag);
+	put(w, "a=ice-pwd:%s\r\n", l->ice_pwd);
+	put(w, "a=fingerprint:sha-256 %s\r\n", l->fingerprint);
+	put(w, "a=setup:passive\r\n");
+	put(w, "a=rtcp-mux\r\n");
+	if (nm->rtcp_rsize)
+		put(w, "a=rtcp-rsize\r\n");
+	put_codec(w, nm);
+	if (nm->we_send) {
+		if (nm->mid[0])
+			snprintf(track, sizeof(track), "%s-%s", nm->kind_name,
+				 nm->mid);
+		else
+			snprintf(track, sizeof(track), "%s-%zu",
+				 nm->kind_name, idx);
+		put(w, "a=msid:%s %s\r\n", l->stream_id, track);
+		put(w, "a=ssrc:%" PRIu32 " cname:%s\r\n", nm->local_ssrc,
+		    l->cname);
+		put(w, "a=ssrc:%" PRIu32 " msid:%s %s\r\n", nm->local_ssrc,
+		    l->stream_id, track);
+	}
+	put(w, "a=candidate:1 1 udp 2130706431 %s %u typ host\r\n", l->addr,
+	    l->port);
+	put(w, "a=end-of-candidates\r\n");
+}
+
+int tes_sdp_build_answer(char *buf, size_t cap,
+			 const struct tes_sdp_answer *ans,
+			 const struct tes_sdp_local *local)
+{
+	struct wbuf w = {.p = buf, .cap = cap};
+	const struct tes_sdp_local *l = local;
+	bool any = false;
+	int ret;
+
+	if (!buf || !cap || !ans || !l || !l->ice_ufrag || !l->ice_pwd ||
+	    !l->fingerprint || !l->addr || !l->cname || !l->stream_id ||
+	    ans->n_media > TES_SDP_MAX_MEDIA) {
+		ret = -EINVAL;
+		goto out;
+	}
+	buf[0] = '\0';
+
+	put(&w, "v=0\r\n");
+	put(&w, "o=- %" PRIu64 " 2 IN %s %s\r\n", ans->sess_id,
+	    ip_ver(l->addr), l->addr);
+	put(&w, "s=-\r\n");
+	put(&w, "t=0 0\r\n");
+	put(&w, "a=ice-lite\r\n");
+	if (ans->bundle) {
+		for (size_t i = 0; i < ans->n_media; i++) {
+			const struct tes_sdp_neg_media *nm = &ans->media[i];
+
+			if (!nm->accepted || !nm->mid[0])
+				continue;
+			put(&w, "%s %s", any ? "" : "a=group:BUNDLE", nm->mid);
+			any = true;
+		}
+		if (any)
+			put(&w, "\r\n");
+	}
+	put(&w, "a=msid-semantic: WMS %s\r\n", l->stream_id);
+	for (size_t i = 0; i < ans->n_media; i++)
+		put_media(&w, &ans->media[i], i, l);
+
+	if (w.overflow || w.len > INT32_MAX) {
+		buf[0] = '\0';
+		ret = -ENOSPC;
+		goto out;
+	}
+	ret = (int)w.len;
+
+ out:
+	return ret;
+}

@@ -1,0 +1,270 @@
+/**
+ * @file sdp.h  SDP (RFC 8866) for WebRTC offer/answer (RFC 8829 JSEP).
+ *
+ * Tessera is always the answerer, ICE-lite (RFC 8445) and the DTLS server
+ * (a=setup:passive).  The parser fills fixed-size caller structs and never
+ * allocates; the structs are large (see sizeof), so callers put them on the
+ * heap.  Strings in the structs are NUL-terminated copies.
+ */
+#ifndef TES_SDP_H
+#define TES_SDP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/** Capacities of the fixed-size arrays; extra items are ignored. */
+enum {
+	TES_SDP_MAX_MEDIA = 16,   /**< m-lines per session */
+	TES_SDP_MAX_FMTS = 48,    /**< payload types per m-line */
+	TES_SDP_MAX_RTPMAP = 48,  /**< codecs per m-line */
+	TES_SDP_MAX_EXTMAP = 16,  /**< header extensions per m-line */
+	TES_SDP_MAX_SSRC = 8,     /**< distinct a=ssrc values per m-line */
+	TES_SDP_MAX_BUNDLE = 16,  /**< mids in a=group:BUNDLE (more: error) */
+};
+
+/** Media type of an m-line. */
+enum tes_media_kind {
+	TES_MEDIA_AUDIO,        /**< "audio" */
+	TES_MEDIA_VIDEO,        /**< "video" */
+	TES_MEDIA_APPLICATION,  /**< "application" (data channels) */
+	TES_MEDIA_OTHER,        /**< anything else; see kind_name */
+};
+
+/** Media direction attribute (RFC 8866 6.7). */
+enum tes_dir {
+	TES_DIR_SENDRECV,  /**< a=sendrecv (the default) */
+	TES_DIR_SENDONLY,  /**< a=sendonly */
+	TES_DIR_RECVONLY,  /**< a=recvonly */
+	TES_DIR_INACTIVE,  /**< a=inactive */
+};
+
+/**
+ * Codec recognised from an a=rtpmap encoding name (case-insensitive).
+ * The tag is tes_sdp_codec, not tes_codec: struct tes_codec is the codec
+ * vtable in codecs/, and C enum and struct tags share one namespace.
+ */
+enum tes_sdp_codec {
+	TES_CODEC_NONE,   /**< no rtpmap seen */
+	TES_CODEC_OPUS,   /**< "opus" */
+	TES_CODEC_VP8,    /**< "VP8" */
+	TES_CODEC_H264,   /**< "H264" */
+	TES_CODEC_RTX,    /**< "rtx" (RFC 4588) */
+	TES_CODEC_OTHER,  /**< any other name */
+};
+
+/** a=rtcp-fb feedback types, as a bitmask. */
+enum {
+	TES_FB_NACK = 1,   /**< "nack" (generic NACK) */
+	TES_FB_PLI = 2,    /**< "nack pli" */
+	TES_FB_FIR = 4,    /**< "ccm fir" */
+	TES_FB_REMB = 8,   /**< "goog-remb" */
+	TES_FB_TWCC = 16,  /**< "transport-cc" */
+};
+
+/** Header extensions we know by URI; index into tes_sdp_neg_media.ext_id. */
+enum {
+	TES_EXT_MID,            /**< urn:ietf:params:rtp-hdrext:sdes:mid */
+	TES_EXT_AUDIO_LEVEL,    /**< ...:rtp-hdrext:ssrc-audio-level */
+	TES_EXT_ABS_SEND_TIME,  /**< webrtc.org abs-send-time */
+	TES_EXT_TWCC,           /**< transport-wide-cc-extensions-01 */
+	TES_EXT_COUNT,          /**< number of known extensions */
+};
+
+/** One payload type of an m-line: a=rtpmap plus its a=fmtp and a=rtcp-fb. */
+struct tes_sdp_rtpmap {
+	uint8_t pt;               /**< Payload type, 0..127 */
+	char name[32];            /**< Encoding name as written ("VP8") */
+	uint32_t clock;           /**< Clock rate in Hz */
+	uint8_t channels;         /**< Channels (audio), 0 when not given */
+	char fmtp[256];           /**< a=fmtp parameters, "" if none (a line
+				       too long to fit is ignored) */
+	uint32_t fb;              /**< TES_FB_* mask, incl. a=rtcp-fb:* */
+	enum tes_sdp_codec codec; /**< Codec recognised from name */
+};
+
+/** One a=extmap (RFC 8285). */
+struct tes_sdp_extmap {
+	uint8_t id;         /**< Extension id, 1..255 except 15 */
+	enum tes_dir dir;   /**< "/sendonly" etc. suffix; SENDRECV if none */
+	char uri[128];      /**< Extension URI (longer URIs are ignored) */
+};
+
+/**
+ * One m-line and its attributes.  ice_ufrag, ice_pwd, fp_alg, fp and setup
+ * hold the effective values: media-level if present, else session-level.
+ */
+struct tes_sdp_media {
+	enum tes_media_kind kind;  /**< Media type */
+	char kind_name[16];        /**< Media type as written (truncated) */
+	uint16_t port;             /**< Port; 0 means rejected/bundle-only */
+	char proto[32];            /**< Transport ("UDP/TLS/RTP/SAVPF") */
+	uint8_t fmts[TES_SDP_MAX_FMTS]; /**< Payload types, RTP protos only */
+	size_t n_fmts;             /**< Number of fmts */
+	char first_fmt[32];        /**< First format token as written (also
+				        non-RTP: "webrtc-datachannel") */
+	char mid[32];              /**< a=mid, "" if none */
+	enum tes_dir dir;          /**< Direction (session-level default) */
+	bool rtcp_mux;             /**< a=rtcp-mux */
+	bool rtcp_rsize;           /**< a=rtcp-rsize */
+	bool bundle_only;          /**< a=bundle-only */
+	char ice_ufrag[257];       /**< Effective a=ice-ufrag */
+	char ice_pwd[257];         /**< Effective a=ice-pwd */
+	char fp_alg[16];           /**< Effective fingerprint hash */
+	char fp[192];              /**< Effective fingerprint ("AB:CD:..") */
+	char setup[16];            /**< Effective a=setup ("actpass"), or "" */
+	uint32_t fb_wildcard;      /**< TES_FB_* from a=rtcp-fb:* (already
+				        merged into every rtpmap) */
+	struct tes_sdp_rtpmap rtpmap[TES_SDP_MAX_RTPMAP]; /**< Codecs, in
+				        m-line order; only pts with a name
+				        (a=rtpmap or a static pt) are kept */
+	size_t n_rtpmap;           /**< Number of rtpmap entries */
+	struct tes_sdp_extmap extmap[TES_SDP_MAX_EXTMAP]; /**< Extensions */
+	size_t n_extmap;           /**< Number of extmap entries */
+	uint32_t ssrc[TES_SDP_MAX_SSRC]; /**< Distinct a=ssrc values, in
+				        order of appearance (incl. RTX/FEC) */
+	size_t n_ssrc;             /**< Number of ssrcs */
+	char cname[64];            /**< First a=ssrc cname (truncated) */
+	char msid[128];            /**< a=msid value ("stream track"), else
+				        the first a=ssrc msid (truncated) */
+};
+
+/** A parsed session description. */
+struct tes_sdp_session {
+	uint64_t sess_id;          /**< o= sess-id */
+	uint64_t sess_version;     /**< o= sess-version */
+	char ice_ufrag[257];       /**< Session-level a=ice-ufrag, or "" */
+	char ice_pwd[257];         /**< Session-level a=ice-pwd, or "" */
+	char fp_alg[16];           /**< Session-level fingerprint hash, or "" */
+	char fp[192];              /**< Session-level fingerprint, or "" */
+	char setup[16];            /**< Session-level a=setup, or "" */
+	bool ice_lite;             /**< a=ice-lite */
+	char bundle[TES_SDP_MAX_BUNDLE][32]; /**< a=group:BUNDLE mids */
+	size_t n_bundle;           /**< Number of bundle mids (0: no BUNDLE) */
+	struct tes_sdp_media media[TES_SDP_MAX_MEDIA]; /**< m-lines */
+	size_t n_media;            /**< Number of m-lines stored */
+	size_t n_media_ignored;    /**< m-lines beyond TES_SDP_MAX_MEDIA */
+};
+
+/**
+ * Parse a session description.  Lines end in CRLF or LF; v= comes first;
+ * unknown lines and attributes are ignored; arrays that fill up drop the
+ * extra items.  Overlong identifiers (ufrag, pwd, fingerprint, mid) are
+ * errors, never silently truncated.
+ *
+ * @param s       Receives the session (fully overwritten)
+ * @param sdp     SDP text (need not be NUL-terminated)
+ * @param len     Its length
+ * @param err     Receives a human-readable reason on failure (may be NULL)
+ * @param errlen  Size of err
+ * @return 0, -EINVAL on bad arguments, -EBADMSG when malformed
+ */
+int tes_sdp_parse(struct tes_sdp_session *s, const char *sdp, size_t len,
+		  char *err, size_t errlen);
+
+/**
+ * Find a payload type among an m-line's codecs.
+ *
+ * @param m   m-line
+ * @param pt  Payload type
+ * @return The entry, or NULL
+ */
+const struct tes_sdp_rtpmap *tes_sdp_rtpmap_find(const struct tes_sdp_media *m,
+						 uint8_t pt);
+
+/** What we announce in our answer.  All strings must be non-NULL. */
+struct tes_sdp_local {
+	const char *ice_ufrag;    /**< Our ICE ufrag */
+	const char *ice_pwd;      /**< Our ICE password */
+	const char *fingerprint;  /**< Our sha-256 fingerprint "AB:CD:.." */
+	const char *addr;         /**< Announced address (IPv4; IPv6 if it
+				       contains ':') */
+	uint16_t port;            /**< Announced UDP port (host candidate) */
+	const char *cname;        /**< Our RTCP CNAME */
+	const char *stream_id;    /**< Our MediaStream id (a=msid) */
+	uint32_t audio_ssrc;      /**< SSRC we send audio with */
+	uint32_t video_ssrc;      /**< SSRC we send video with */
+};
+
+/** The outcome of negotiating one offered m-line. */
+struct tes_sdp_neg_media {
+	enum tes_media_kind kind;  /**< Media type */
+	char kind_name[16];        /**< Media type as written in the offer */
+	char mid[32];              /**< The offer's mid, "" if none */
+	bool accepted;             /**< false: port 0 in the answer */
+	enum tes_dir dir;          /**< Direction in OUR answer */
+	bool we_recv;              /**< We receive media on this m-line */
+	bool we_send;              /**< We send media on this m-line (at most
+				        one m-line per kind) */
+	struct tes_sdp_rtpmap codec; /**< Chosen codec, copied from the offer
+				        (its pt and fmtp); fb = negotiated */
+	uint8_t ext_id[TES_EXT_COUNT]; /**< Negotiated extension ids from the
+				        offer, 0 = not used */
+	uint32_t fb;               /**< Negotiated TES_FB_* of the codec */
+	bool rtcp_rsize;           /**< Offer had a=rtcp-rsize; we echo it */
+	uint32_t remote_ssrc;      /**< First a=ssrc of the offer, 0 if none */
+	uint32_t local_ssrc;       /**< Our SSRC for this kind (announced in
+				        the answer only when we_send) */
+	char proto[32];            /**< The offer's proto (echoed) */
+	char first_fmt[32];        /**< The offer's first format token, echoed
+				        in a rejected m-line ("0" if none) */
+};
+
+/** The negotiated answer; tes_sdp_build_answer() turns it into SDP. */
+struct tes_sdp_answer {
+	struct tes_sdp_neg_media media[TES_SDP_MAX_MEDIA]; /**< One per offered
+				        m-line, same order */
+	size_t n_media;            /**< Number of m-lines (= offer's) */
+	char remote_ufrag[257];    /**< Peer's ICE ufrag (first accepted
+				        m-line's effective value) */
+	char remote_pwd[257];      /**< Peer's ICE password */
+	char fp_alg[16];           /**< Peer's fingerprint hash ("sha-256") */
+	char fp[192];              /**< Peer's DTLS fingerprint "AB:CD:.." */
+	bool bundle;               /**< The offer had a=group:BUNDLE; the
+				        answer bundles every accepted mid */
+	uint64_t sess_id;          /**< Our o= sess-id (random; callers may
+				        overwrite it before building) */
+};
+
+/**
+ * Negotiate an answer to an offer.  Per m-line: needs proto
+ * UDP/TLS/RTP/SAVPF, rtcp-mux and a common codec (opus/48000/2; VP8, else
+ * H264 constrained baseline packetization-mode=1), else it is rejected.
+ *
+ * @param ans     Receives the answer (fully overwritten)
+ * @param offer   Parsed offer
+ * @param local   Our parameters (only validated here; used by build)
+ * @param err     Receives a human-readable reason on failure (may be NULL)
+ * @param errlen  Size of err
+ * @return 0, -EINVAL on bad arguments, -EPROTO when the offer cannot be
+ *         answered (no ICE credentials, no fingerprint, a=setup:passive,
+ *         no common codec, too many m-lines)
+ */
+int tes_sdp_negotiate(struct tes_sdp_answer *ans,
+		      const struct tes_sdp_session *offer,
+		      const struct tes_sdp_local *local, char *err,
+		      size_t errlen);
+
+/**
+ * Write the answer SDP (CRLF line ends, NUL-terminated).
+ *
+ * @param buf    Output buffer
+ * @param cap    Its capacity (16 KiB is plenty for 16 m-lines)
+ * @param ans    Negotiated answer
+ * @param local  Our parameters
+ * @return Length written (without the NUL), -EINVAL on bad arguments, or
+ *         -ENOSPC when buf is too small
+ */
+int tes_sdp_build_answer(char *buf, size_t cap,
+			 const struct tes_sdp_answer *ans,
+			 const struct tes_sdp_local *local);
+
+/**
+ * Name of a direction as used in SDP.
+ *
+ * @param d  Direction
+ * @return "sendrecv", "sendonly", "recvonly", "inactive" (or "?")
+ */
+const char *tes_dir_name(enum tes_dir d);
+
+#endif /* TES_SDP_H */
