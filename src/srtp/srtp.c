@@ -7,6 +7,7 @@
  * arrive at packet rate.
  */
 #include <limits.h>
+#include <stdbool.h>
 #include <pthread.h>
 #include <string.h>
 
@@ -167,8 +168,10 @@ static int unprotect_err(struct tes_srtp *s, srtp_err_status_t st)
 	}
 }
 
-int tes_srtp_protect_rtp(struct tes_srtp *s, uint8_t *buf, size_t *len)
+/* One body for RTP and RTCP: libsrtp has a call for each. */
+static int protect(struct tes_srtp *s, uint8_t *buf, size_t *len, bool rtcp)
 {
+	srtp_err_status_t st;
 	int n;
 
 	if (!s || !buf || !len)
@@ -177,7 +180,9 @@ int tes_srtp_protect_rtp(struct tes_srtp *s, uint8_t *buf, size_t *len)
 		goto fail;
 
 	n = (int)*len;
-	if (srtp_protect(s->out, buf, &n) != srtp_err_status_ok)
+	st = rtcp ? srtp_protect_rtcp(s->out, buf, &n)
+		  : srtp_protect(s->out, buf, &n);
+	if (st != srtp_err_status_ok)
 		goto fail;
 	*len = (size_t)n;
 
@@ -186,71 +191,52 @@ int tes_srtp_protect_rtp(struct tes_srtp *s, uint8_t *buf, size_t *len)
 fail:
 	s->stats.protect_fail++;
 	return -EPROTO;
+}
+
+static int unprotect(struct tes_srtp *s, uint8_t *buf, size_t *len, bool rtcp)
+{
+	srtp_err_status_t st;
+	int n;
+
+	if (!s || !buf || !len)
+		return -EINVAL;
+	if (*len > INT_MAX) {
+		s->stats.other_fail++;
+		return -EBADMSG;
+	}
+
+	n = (int)*len;
+	st = rtcp ? srtp_unprotect_rtcp(s->in, buf, &n)
+		  : srtp_unprotect(s->in, buf, &n);
+	if (st != srtp_err_status_ok)
+		return unprotect_err(s, st);
+	*len = (size_t)n;
+	if (rtcp)
+		s->stats.rtcp_unprotected++;
+	else
+		s->stats.rtp_unprotected++;
+
+	return 0;
+}
+
+int tes_srtp_protect_rtp(struct tes_srtp *s, uint8_t *buf, size_t *len)
+{
+	return protect(s, buf, len, false);
 }
 
 int tes_srtp_unprotect_rtp(struct tes_srtp *s, uint8_t *buf, size_t *len)
 {
-	srtp_err_status_t st;
-	int n;
-
-	if (!s || !buf || !len)
-		return -EINVAL;
-	if (*len > INT_MAX) {
-		s->stats.other_fail++;
-		return -EBADMSG;
-	}
-
-	n = (int)*len;
-	st = srtp_unprotect(s->in, buf, &n);
-	if (st != srtp_err_status_ok)
-		return unprotect_err(s, st);
-	*len = (size_t)n;
-	s->stats.rtp_unprotected++;
-
-	return 0;
+	return unprotect(s, buf, len, false);
 }
 
 int tes_srtp_protect_rtcp(struct tes_srtp *s, uint8_t *buf, size_t *len)
 {
-	int n;
-
-	if (!s || !buf || !len)
-		return -EINVAL;
-	if (*len > INT_MAX - TES_SRTP_MAX_TRAILER)
-		goto fail;
-
-	n = (int)*len;
-	if (srtp_protect_rtcp(s->out, buf, &n) != srtp_err_status_ok)
-		goto fail;
-	*len = (size_t)n;
-
-	return 0;
-
-fail:
-	s->stats.protect_fail++;
-	return -EPROTO;
+	return protect(s, buf, len, true);
 }
 
 int tes_srtp_unprotect_rtcp(struct tes_srtp *s, uint8_t *buf, size_t *len)
 {
-	srtp_err_status_t st;
-	int n;
-
-	if (!s || !buf || !len)
-		return -EINVAL;
-	if (*len > INT_MAX) {
-		s->stats.other_fail++;
-		return -EBADMSG;
-	}
-
-	n = (int)*len;
-	st = srtp_unprotect_rtcp(s->in, buf, &n);
-	if (st != srtp_err_status_ok)
-		return unprotect_err(s, st);
-	*len = (size_t)n;
-	s->stats.rtcp_unprotected++;
-
-	return 0;
+	return unprotect(s, buf, len, true);
 }
 
 const struct tes_srtp_stats *tes_srtp_stats(const struct tes_srtp *s)
