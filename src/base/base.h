@@ -167,6 +167,21 @@ uint32_t tes_rand_u32(void);
  */
 void tes_rand_str(char *buf, size_t len);
 
+/* ---- text ---- */
+
+/**
+ * Check that text is valid UTF-8 (strict: no overlongs, surrogates or code
+ * points past U+10FFFF) without NUL bytes, before handing it to a parser
+ * that may not cope (libfyaml 0.7 loops on some invalid UTF-8).
+ *
+ * @param text  Text
+ * @param len   Its length in bytes
+ * @param line  Receives the line of the first bad byte (1-based)
+ * @param col   Receives its column (1-based)
+ * @return 0, -EILSEQ for invalid UTF-8, -EINVAL for a NUL byte
+ */
+int tes_text_check(const char *text, size_t len, int *line, int *col);
+
 /* ---- byte order helpers for wire formats ---- */
 
 static inline uint16_t tes_rd16(const uint8_t *p)

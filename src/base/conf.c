@@ -7,8 +7,13 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "base/conf.h"
+
+enum {
+	MAX_FILE = 1024 * 1024,
+};
 
 enum key_type {
 	KEY_U16,
@@ -17,6 +22,8 @@ enum key_type {
 	KEY_PATH,
 	KEY_LEVEL,
 	KEY_MODE,
+	KEY_NAME,
+	KEY_CODEC,
 };
 
 struct key_def {
@@ -47,10 +54,30 @@ static const struct key_def keys[] = {
 	{"rooms", "default_mode", KEY_MODE, OFF(default_mode), 0, 0},
 	{"rooms", "max_rooms", KEY_U32, OFF(max_rooms), 1, 100000},
 	{"rooms", "max_participants", KEY_U32, OFF(max_participants), 1, 10000},
+	{"mixer", "threads", KEY_U32, OFF(mixer_threads), 0, 64},
+	{"mixer", "audio_speakers", KEY_U32, OFF(audio_speakers), 1, 8},
+	{"mixer", "placeholder_after_ms", KEY_U32, OFF(placeholder_after_ms),
+	 100, 600000},
+	{"mixer", "layouts", KEY_PATH, OFF(layouts_file), 0, 0},
+	{"mixer", "default_layout", KEY_NAME, OFF(default_layout), 0, 0},
+};
+
+#define POFF(f) offsetof(struct tes_conf_profile, f), \
+		sizeof(((struct tes_conf_profile *)0)->f)
+
+/* keys of one entry of the profiles list */
+static const struct key_def profile_keys[] = {
+	{"profiles", "name", KEY_NAME, POFF(name), 0, 0},
+	{"profiles", "codec", KEY_CODEC, POFF(codec), 0, 0},
+	{"profiles", "width", KEY_U16, POFF(width), 16, 3840},
+	{"profiles", "height", KEY_U16, POFF(height), 16, 2160},
+	{"profiles", "fps", KEY_U16, POFF(fps), 1, 60},
+	{"profiles", "bitrate_kbps", KEY_U32, POFF(bitrate_kbps), 30, 50000},
+	{"profiles", "cpu_used", KEY_U16, POFF(cpu_used), 0, 16},
 };
 
 /* Room modes this build knows; the mixer adds "mix". */
-static const char *const modes[] = {"echo"};
+static const char *const modes[] = {"echo", "mix"};
 
 struct loader {
 	struct tes_conf *c;
@@ -62,8 +89,24 @@ struct loader {
 
 static void node_pos(struct fy_node *n, int *line, int *col)
 {
-	struct fy_token *t = n ? fy_node_get_scalar_token(n) : NULL;
-	const struct fy_mark *m = t ? fy_token_start_mark(t) : NULL;
+	struct fy_token *t = NULL;
+	const struct fy_mark *m;
+	void *it = NULL;
+
+	/* collections have no token of their own: use their first scalar */
+	while (n && !fy_node_is_scalar(n)) {
+		if (fy_node_get_type(n) == FYNT_MAPPING) {
+			struct fy_node_pair *p = fy_node_mapping_iterate(n, &it);
+
+			n = p ? fy_node_pair_key(p) : NULL;
+		}
+		else {
+			n = fy_node_sequence_iterate(n, &it);
+		}
+		it = NULL;
+	}
+	t = n ? fy_node_get_scalar_token(n) : NULL;
+	m = t ? fy_token_start_mark(t) : NULL;
 
 	*line = m ? m->line + 1 : 0;
 	*col = m ? m->column + 1 : 0;
@@ -109,10 +152,25 @@ static bool valid_addr(const char *s)
 	       inet_pton(AF_INET6, s, &a6) == 1;
 }
 
-static void set_value(struct loader *ld, const struct key_def *k,
+static bool valid_name(const char *s)
+{
+	size_t n = 0;
+
+	for (; s[n]; n++) {
+		if (!((s[n] >= 'a' && s[n] <= 'z') ||
+		      (s[n] >= 'A' && s[n] <= 'Z') ||
+		      (s[n] >= '0' && s[n] <= '9') || s[n] == '-' ||
+		      s[n] == '_'))
+			return false;
+	}
+
+	return n > 0;
+}
+
+static void set_value(struct loader *ld, void *base, const struct key_def *k,
 		      struct fy_node *val)
 {
-	void *dst = (char *)ld->c + k->off;
+	void *dst = (char *)base + k->off;
 	const char *s;
 	uint32_t u;
 
@@ -186,7 +244,26 @@ static void set_value(struct loader *ld, const struct key_def *k,
 			}
 		}
 		err_at(ld, val, "%s.%s: unknown room mode \"%s\" (this build "
-		       "knows: echo)", k->section, k->name, s);
+		       "knows: echo, mix)", k->section, k->name, s);
+		break;
+
+	case KEY_NAME:
+		if (!valid_name(s) || strlen(s) >= k->size) {
+			err_at(ld, val, "%s.%s must be 1..%zu of A-Z a-z 0-9 - "
+			       "_, not \"%s\"", k->section, k->name,
+			       k->size - 1, s);
+			return;
+		}
+		strcpy(dst, s);
+		break;
+
+	case KEY_CODEC:
+		if (strcasecmp(s, "VP8") && strcasecmp(s, "H264")) {
+			err_at(ld, val, "%s.%s must be VP8 or H264, not \"%s\"",
+			       k->section, k->name, s);
+			return;
+		}
+		strcpy(dst, !strcasecmp(s, "VP8") ? "VP8" : "H264");
 		break;
 	}
 }
@@ -219,8 +296,85 @@ static void load_section(struct loader *ld, const char *section,
 			       name ? name : "?");
 			continue;
 		}
-		set_value(ld, k, fy_node_pair_value(p));
+		set_value(ld, ld->c, k, fy_node_pair_value(p));
 	}
+}
+
+static void load_profile(struct loader *ld, struct fy_node *map)
+{
+	struct tes_conf *c = ld->c;
+	struct tes_conf_profile *pr;
+	struct fy_node_pair *p;
+	void *it = NULL;
+
+	if (fy_node_get_type(map) != FYNT_MAPPING) {
+		err_at(ld, map, "each profile must be a mapping");
+		return;
+	}
+	if (c->n_profiles == TES_CONF_MAX_PROFILES) {
+		err_at(ld, map, "more than %d profiles", TES_CONF_MAX_PROFILES);
+		return;
+	}
+
+	pr = &c->profiles[c->n_profiles];
+	*pr = (struct tes_conf_profile){
+		.codec = "VP8", .width = 1280, .height = 720, .fps = 30,
+		.bitrate_kbps = 1500, .cpu_used = 6,
+	};
+
+	while ((p = fy_node_mapping_iterate(map, &it))) {
+		struct fy_node *kn = fy_node_pair_key(p);
+		const char *name = kn ? fy_node_get_scalar0(kn) : NULL;
+		const struct key_def *k = NULL;
+
+		for (size_t i = 0; name && i < TES_ARRAY_SIZE(profile_keys);
+		     i++) {
+			if (!strcmp(profile_keys[i].name, name))
+				k = &profile_keys[i];
+		}
+		if (!k) {
+			err_at(ld, kn, "unknown profile key \"%s\" (known: "
+			       "name, codec, width, height, fps, "
+			       "bitrate_kbps, cpu_used)", name ? name : "?");
+			continue;
+		}
+		set_value(ld, pr, k, fy_node_pair_value(p));
+	}
+
+	if (!pr->name[0]) {
+		err_at(ld, map, "profile without a name");
+		return;
+	}
+	if ((pr->width | pr->height) & 1) {
+		err_at(ld, map, "profile %s: width and height must be even",
+		       pr->name);
+		return;
+	}
+	for (size_t i = 0; i < c->n_profiles; i++) {
+		if (!strcmp(c->profiles[i].name, pr->name)) {
+			err_at(ld, map, "profile %s defined twice", pr->name);
+			return;
+		}
+	}
+	c->n_profiles++;
+}
+
+static void load_profiles(struct loader *ld, struct fy_node *seq)
+{
+	struct fy_node *n;
+	void *it = NULL;
+
+	if (fy_node_get_type(seq) != FYNT_SEQUENCE) {
+		err_at(ld, seq, "profiles must be a list of mappings");
+		return;
+	}
+
+	/* a profiles list in the file replaces the built-in one */
+	ld->c->n_profiles = 0;
+	while ((n = fy_node_sequence_iterate(seq, &it)))
+		load_profile(ld, n);
+	if (!ld->c->n_profiles)
+		err_at(ld, seq, "profiles: at least one profile is needed");
 }
 
 static void load_root(struct loader *ld, struct fy_node *root)
@@ -241,24 +395,36 @@ static void load_root(struct loader *ld, struct fy_node *root)
 		const char *name = kn ? fy_node_get_scalar0(kn) : NULL;
 		bool known = false;
 
+		if (name && !strcmp(name, "profiles")) {
+			load_profiles(ld, fy_node_pair_value(p));
+			continue;
+		}
 		for (size_t i = 0; name && i < TES_ARRAY_SIZE(keys); i++)
 			known |= !strcmp(keys[i].section, name);
 		if (!known) {
 			err_at(ld, kn, "unknown section \"%s\" (known: log, "
-			       "http, media, ice, rooms)", name ? name : "?");
+			       "http, media, ice, rooms, mixer, profiles)",
+			       name ? name : "?");
 			continue;
 		}
 		load_section(ld, name, fy_node_pair_value(p));
 	}
 }
 
-static int load_doc(struct loader *ld, const char *path, const char *text,
-		    size_t len)
+static int load_doc(struct loader *ld, const char *text, size_t len)
 {
 	struct fy_diag_cfg dcfg;
 	struct fy_parse_cfg pcfg = {.flags = FYPCF_DEFAULT_DOC};
 	struct fy_document *doc;
 	struct fy_diag *diag;
+	int line, col, err;
+
+	err = tes_text_check(text, len, &line, &col);
+	if (err) {
+		fprintf(ld->errout, "%s:%d:%d: error: %s\n", ld->name, line, col,
+			err == -EINVAL ? "NUL byte" : "not valid UTF-8");
+		return ++ld->errors;
+	}
 
 	fy_diag_cfg_default(&dcfg);
 	dcfg.fp = ld->errout;
@@ -266,8 +432,7 @@ static int load_doc(struct loader *ld, const char *path, const char *text,
 	diag = fy_diag_create(&dcfg);
 	pcfg.diag = diag;
 
-	doc = path ? fy_document_build_from_file(&pcfg, path)
-		   : fy_document_build_from_string(&pcfg, text, len);
+	doc = fy_document_build_from_string(&pcfg, text, len);
 	if (!doc) {
 		fprintf(ld->errout, "%s: error: not valid YAML (see above)\n",
 			ld->name);
@@ -297,25 +462,49 @@ void tes_conf_defaults(struct tes_conf *c)
 	strcpy(c->media_announce, "127.0.0.1");
 	c->consent_timeout_ms = 20000;
 	c->connect_timeout_ms = 30000;
-	strcpy(c->default_mode, "echo");
+	strcpy(c->default_mode, "mix");
 	c->max_rooms = 1000;
 	c->max_participants = 64;
+	c->mixer_threads = 0;
+	c->audio_speakers = 3;
+	c->placeholder_after_ms = 3000;
+	strcpy(c->layouts_file, "conf/layouts.yaml");
+	strcpy(c->default_layout, "auto");
+	c->profiles[0] = (struct tes_conf_profile){
+		"vp8-720p", "VP8", 1280, 720, 30, 1500, 6};
+	c->profiles[1] = (struct tes_conf_profile){
+		"h264-720p", "H264", 1280, 720, 30, 1500, 0};
+	c->profiles[2] = (struct tes_conf_profile){
+		"vp8-360p", "VP8", 640, 360, 30, 500, 8};
+	c->n_profiles = 3;
 }
 
 int tes_conf_load(struct tes_conf *c, const char *path, FILE *errout)
 {
 	struct loader ld = {.c = c, .name = path, .errout = errout};
 	const char *slash = strrchr(path, '/');
+	char *text = NULL;
+	long len;
+	int err;
 	FILE *f;
 
 	/* fail early and plainly when the file cannot be read */
 	f = fopen(path, "r");
 	if (!f) {
-		int err = errno;
-
+		err = errno;
 		fprintf(errout, "%s: error: cannot open: %s\n", path,
 			strerror(err));
 		return -err;
+	}
+	if (fseek(f, 0, SEEK_END) || (len = ftell(f)) < 0 ||
+	    len > MAX_FILE || fseek(f, 0, SEEK_SET) ||
+	    !(text = malloc((size_t)len + 1)) ||
+	    fread(text, 1, (size_t)len, f) != (size_t)len) {
+		fprintf(errout, "%s: error: cannot read (or larger than %d "
+			"bytes)\n", path, MAX_FILE);
+		fclose(f);
+		free(text);
+		return -EIO;
 	}
 	fclose(f);
 
@@ -324,7 +513,10 @@ int tes_conf_load(struct tes_conf *c, const char *path, FILE *errout)
 	else if (!slash)
 		strcpy(ld.dir, ".");
 
-	return load_doc(&ld, path, NULL, 0);
+	err = load_doc(&ld, text, (size_t)len);
+	free(text);
+
+	return err;
 }
 
 int tes_conf_load_string(struct tes_conf *c, const char *name,
@@ -332,5 +524,5 @@ int tes_conf_load_string(struct tes_conf *c, const char *name,
 {
 	struct loader ld = {.c = c, .name = name, .errout = errout};
 
-	return load_doc(&ld, NULL, text, len);
+	return load_doc(&ld, text, len);
 }

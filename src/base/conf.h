@@ -17,6 +17,18 @@ enum {
 	TES_CONF_ADDR_MAX = 64,
 	TES_CONF_PATH_MAX = 1024,
 	TES_CONF_NAME_MAX = 32,
+	TES_CONF_MAX_PROFILES = 8,
+};
+
+/** One output profile: an encode that many participants share. */
+struct tes_conf_profile {
+	char name[TES_CONF_NAME_MAX];  /**< e.g. "vp8-720p" */
+	char codec[8];                 /**< "VP8" or "H264" */
+	uint16_t width;                /**< Canvas width (even) */
+	uint16_t height;               /**< Canvas height (even) */
+	uint16_t fps;                  /**< Frames per second */
+	uint32_t bitrate_kbps;         /**< Target bitrate */
+	uint16_t cpu_used;             /**< VP8 speed (realtime 4..16) */
 };
 
 /** The whole configuration. */
@@ -36,6 +48,14 @@ struct tes_conf {
 	char default_mode[TES_CONF_NAME_MAX];  /**< rooms.default_mode */
 	uint32_t max_rooms;                    /**< rooms.max_rooms */
 	uint32_t max_participants;             /**< rooms.max_participants */
+	uint32_t mixer_threads;                /**< mixer.threads, 0 = cores */
+	uint32_t audio_speakers;               /**< mixer.audio_speakers (K) */
+	uint32_t placeholder_after_ms;         /**< mixer.placeholder_after_ms */
+	char layouts_file[TES_CONF_PATH_MAX];  /**< mixer.layouts, resolved
+						    against the config dir */
+	char default_layout[64];               /**< mixer.default_layout */
+	struct tes_conf_profile profiles[TES_CONF_MAX_PROFILES]; /**< profiles */
+	size_t n_profiles;                     /**< Number of profiles */
 };
 
 /**

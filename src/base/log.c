@@ -151,3 +151,53 @@ void tes_rand_str(char *buf, size_t len)
 	}
 	*buf = '\0';
 }
+
+/* Length of the UTF-8 sequence at s, or 0 when invalid. */
+static size_t utf8_len(const unsigned char *s, size_t left)
+{
+	size_t n;
+	uint32_t cp;
+
+	if (s[0] < 0x80)
+		return 1;
+	if (s[0] < 0xc2 || s[0] > 0xf4)
+		return 0;
+
+	n = s[0] < 0xe0 ? 2 : s[0] < 0xf0 ? 3 : 4;
+	cp = s[0] & (0x7f >> n);
+	if (n > left)
+		return 0;
+	for (size_t i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = (cp << 6) | (s[i] & 0x3f);
+	}
+	if ((n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) ||
+	    (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
+		return 0;
+
+	return n;
+}
+
+int tes_text_check(const char *text, size_t len, int *line, int *col)
+{
+	const unsigned char *s = (const unsigned char *)text;
+
+	*line = 1;
+	*col = 1;
+	for (size_t i = 0; i < len; (*col)++) {
+		size_t n = utf8_len(s + i, len - i);
+
+		if (!n)
+			return -EILSEQ;
+		if (!s[i])
+			return -EINVAL;
+		if (s[i] == '\n') {
+			(*line)++;
+			*col = 0;
+		}
+		i += n;
+	}
+
+	return 0;
+}

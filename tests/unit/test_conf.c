@@ -32,7 +32,11 @@ TES_TEST(conf_shipped_file_is_valid)
 	TEST_EQ(c.http_port, 8080);
 	TEST_EQ(c.media_port, 40000);
 	TEST_STREQ(c.media_announce, "127.0.0.1");
-	TEST_STREQ(c.default_mode, "echo");
+	TEST_STREQ(c.default_mode, "mix");
+	TEST_EQ(c.n_profiles, 3);
+	TEST_STREQ(c.profiles[0].name, "vp8-720p");
+	TEST_EQ(c.profiles[2].width, 640);
+	TEST_STREQ(c.layouts_file, TES_SOURCE_DIR "/conf/layouts.yaml");
 	/* relative web_root resolves against the config file's folder */
 	TEST_STREQ(c.web_root, TES_SOURCE_DIR "/conf/../web");
 
@@ -105,6 +109,42 @@ TES_TEST(conf_missing_file)
 	TEST_EQ(tes_conf_load(&c, "/nonexistent/tessera.yaml", f), -ENOENT);
 	fclose(f);
 	TEST_ASSERT(strstr(err, "cannot open"));
+
+	return 0;
+}
+
+TES_TEST(conf_profiles)
+{
+	struct tes_conf c;
+	char err[2048] = "";
+
+	TEST_EQ(load(&c, "profiles:\n  - name: small\n    codec: h264\n"
+		     "    width: 320\n    height: 180\n", err, sizeof(err)), 0);
+	TEST_EQ(c.n_profiles, 1);
+	TEST_STREQ(c.profiles[0].codec, "H264");
+	TEST_EQ(c.profiles[0].fps, 30); /* default */
+
+	TEST_EQ(load(&c, "profiles:\n  - name: a\n    codec: AV1\n"
+		     "  - name: a\n  - codec: VP8\n  - name: b\n    width: 321\n"
+		     "    colour: red\n", err, sizeof(err)), 5);
+	TEST_ASSERT(strstr(err, "test.yaml:3:12: error: profiles.codec must "
+			   "be VP8 or H264"));
+	TEST_ASSERT(strstr(err, "profile a defined twice"));
+	TEST_ASSERT(strstr(err, "profile without a name"));
+	TEST_ASSERT(strstr(err, "width and height must be even"));
+	TEST_ASSERT(strstr(err, "test.yaml:8:5: error: unknown profile key"));
+
+	return 0;
+}
+
+TES_TEST(conf_invalid_utf8)
+{
+	struct tes_conf c;
+	char err[512] = "";
+
+	/* libfyaml 0.7 loops forever on this: it must never get it */
+	TEST_EQ(load(&c, "log:\n  level: %\xff\n", err, sizeof(err)), 1);
+	TEST_ASSERT(strstr(err, "test.yaml:2:11: error: not valid UTF-8"));
 
 	return 0;
 }
