@@ -1,0 +1,218 @@
+/**
+ * @file payload.h  RTP payload formats: VP8 (RFC 7741), H.264 (RFC 6184,
+ * packetization-mode 0 and 1) and Opus (RFC 7587), plus the RFC 6464 audio
+ * level header extension.
+ *
+ * Parsers never allocate: they fill a caller struct whose pointers point
+ * into the packet.  Packetizers call a handler once per RTP payload; the
+ * payload buffer is only valid during the call.  No state, no thread: any
+ * thread may call these on its own buffers.
+ */
+#ifndef TES_PAYLOAD_H
+#define TES_PAYLOAD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+enum {
+	/** Largest RTP payload a packetizer produces; bigger max_payload
+	 *  values are clamped to this (it is above any path MTU). */
+	TES_PAYLOAD_MAX = 1500,
+	TES_VP8_DESC_MAX = 6,       /**< Longest VP8 payload descriptor */
+	TES_VP8_PKT_DESC_LEN = 4,   /**< Descriptor tes_vp8_packetize writes */
+	TES_H264_NAL_SPS = 7,       /**< Sequence parameter set */
+	TES_H264_NAL_PPS = 8,       /**< Picture parameter set */
+	TES_H264_NAL_IDR = 5,       /**< Coded slice of an IDR picture */
+	TES_H264_NAL_AUD = 9,       /**< Access unit delimiter */
+	TES_H264_STAP_A = 24,       /**< Single-time aggregation packet A */
+	TES_H264_FU_A = 28,         /**< Fragmentation unit A */
+	TES_H264_START_CODE_LEN = 4, /**< Annex B start code we write */
+};
+
+/**
+ * Receives one RTP payload from a packetizer.
+ *
+ * @param payload  Payload bytes (valid during the call only)
+ * @param len      Payload length, at most the max_payload given
+ * @param marker   RTP marker bit: last packet of the frame / access unit
+ * @param arg      Handler argument
+ * @return 0 to go on, or a negative errno that stops the packetizer and is
+ *         returned by it
+ */
+typedef int (tes_pkt_h)(const uint8_t *payload, size_t len, bool marker,
+			void *arg);
+
+/* ---- VP8 (RFC 7741) ---- */
+
+/** A parsed VP8 payload descriptor (RFC 7741 4.2) and, at the start of a
+ *  frame, what the VP8 payload header tells (RFC 7741 4.3). */
+struct tes_vp8_desc {
+	bool x;               /**< X: extension byte present */
+	bool n;               /**< N: non-reference frame */
+	bool s;               /**< S: start of a VP8 partition */
+	uint8_t pid;          /**< Partition index 0..7 */
+	bool has_picture_id;  /**< I: PictureID present */
+	bool has_tl0picidx;   /**< L: TL0PICIDX present */
+	bool has_tid;         /**< T: TID and Y present */
+	bool has_keyidx;      /**< K: KEYIDX present */
+	bool picture_id_long; /**< M: PictureID has 15 bits (else 7) */
+	uint16_t picture_id;  /**< PictureID, valid when has_picture_id */
+	uint8_t tl0picidx;    /**< TL0PICIDX, valid when has_tl0picidx */
+	uint8_t tid;          /**< Temporal layer index 0..3 (has_tid) */
+	bool y;               /**< Layer sync bit (has_tid) */
+	uint8_t keyidx;       /**< Temporal key frame index 0..31 */
+	size_t hdr_len;       /**< Descriptor length; the VP8 payload
+			           follows */
+	bool start;           /**< S=1 and PID=0: first packet of a frame */
+	bool keyframe;        /**< start and the payload header's P bit is
+			           0 (RFC 7741 4.3) */
+	int width;            /**< Keyframe width from the 10-byte keyframe
+			           header, 0 when absent */
+	int height;           /**< Keyframe height, 0 when absent */
+};
+
+/**
+ * Parse the VP8 payload descriptor at the start of an RTP payload.
+ *
+ * @param d    Receives the descriptor
+ * @param p    RTP payload
+ * @param len  Its length
+ * @return 0, -EINVAL on NULL arguments, or -EBADMSG when truncated or when
+ *         no VP8 payload byte follows the descriptor
+ */
+int tes_vp8_parse_desc(struct tes_vp8_desc *d, const uint8_t *p, size_t len);
+
+/**
+ * Split one encoded VP8 frame into RTP payloads.  Each gets a 4-byte
+ * descriptor (X=1, I=1, 15-bit PictureID, PID 0, S=1 on the first); the
+ * frame is cut into equal parts so that no tiny last packet is left.
+ *
+ * @param frame        Encoded VP8 frame
+ * @param len          Its length (> 0)
+ * @param max_payload  Largest payload, descriptor included (> 4; clamped to
+ *                     TES_PAYLOAD_MAX)
+ * @param picture_id   PictureID (15 bits used)
+ * @param h            Called for each payload, in order
+ * @param arg          Handler argument
+ * @return 0, -EINVAL, or what the handler returned
+ */
+int tes_vp8_packetize(const uint8_t *frame, size_t len, size_t max_payload,
+		      uint16_t picture_id, tes_pkt_h *h, void *arg);
+
+/* ---- H.264 (RFC 6184) ---- */
+
+/** One parsed H.264 RTP payload. */
+struct tes_h264_pkt {
+	uint8_t type;        /**< Payload NAL type: 1..23 single NAL unit,
+			          TES_H264_STAP_A or TES_H264_FU_A */
+	uint8_t nal_type;    /**< Single NAL / FU-A: type of the NAL unit
+			          carried; STAP-A: type of the first one */
+	bool nal_start;      /**< Begins a NAL unit (single, STAP-A, or
+			          FU-A with S): may begin an access unit */
+	bool fu_start;       /**< FU-A: S bit */
+	bool fu_end;         /**< FU-A: E bit */
+	uint8_t fu_nal_hdr;  /**< FU-A: NAL header rebuilt from F/NRI of
+			          the indicator and the FU header type */
+	bool idr;            /**< Carries (part of) an IDR slice */
+	bool sps;            /**< Carries an SPS */
+	bool pps;            /**< Carries a PPS */
+	const uint8_t *data; /**< Single: the NAL unit; STAP-A: the
+			          aggregation units; FU-A: fragment bytes */
+	size_t len;          /**< Length of data */
+	size_t annexb_len;   /**< Bytes tes_h264_annexb() writes */
+};
+
+/**
+ * Parse and validate one H.264 RTP payload (every STAP-A length is checked
+ * here, so tes_h264_annexb() cannot fail later).
+ *
+ * @param pk   Receives the packet description
+ * @param p    RTP payload
+ * @param len  Its length
+ * @return 0, -EINVAL on NULL arguments, -EBADMSG when malformed (truncated,
+ *         F bit set, bad aggregation lengths, bad FU type), -ENOTSUP for
+ *         STAP-B, MTAP, FU-B and reserved types
+ */
+int tes_h264_parse(struct tes_h264_pkt *pk, const uint8_t *p, size_t len);
+
+/**
+ * Write a parsed payload as Annex B bytes: a 4-byte start code before each
+ * NAL unit it begins (FU-A middle and end fragments add bytes only).
+ *
+ * @param pk   Packet from tes_h264_parse()
+ * @param out  Destination with room for pk->annexb_len bytes
+ * @return Bytes written (pk->annexb_len)
+ */
+size_t tes_h264_annexb(const struct tes_h264_pkt *pk, uint8_t *out);
+
+/**
+ * Find the next NAL unit in an Annex B buffer (3- or 4-byte start codes;
+ * trailing zero bytes are not part of the NAL unit).
+ *
+ * @param buf   Annex B buffer
+ * @param len   Its length
+ * @param off   In: where to search from (0 at first); out: where to go on
+ * @param nal   Receives the NAL unit
+ * @param nlen  Receives its length (> 0)
+ * @return true when a NAL unit was found
+ */
+bool tes_h264_next_nal(const uint8_t *buf, size_t len, size_t *off,
+		       const uint8_t **nal, size_t *nlen);
+
+/**
+ * Split one Annex B access unit into RTP payloads.  Mode 1: NAL units that
+ * fit go alone or, several consecutive ones together, in a STAP-A; larger
+ * ones in evenly sized FU-A fragments.  Mode 0: single NAL units only.  The
+ * marker bit is set on the last payload.
+ *
+ * @param au           Annex B access unit
+ * @param len          Its length
+ * @param max_payload  Largest payload (>= 3; clamped to TES_PAYLOAD_MAX)
+ * @param mode0        packetization-mode 0: single NAL units only
+ * @param h            Called for each payload, in order
+ * @param arg          Handler argument
+ * @return 0, -EINVAL (bad arguments, no NAL unit), -EMSGSIZE (mode 0 and a
+ *         NAL unit is larger than max_payload; nothing is sent then), or
+ *         what the handler returned
+ */
+int tes_h264_packetize(const uint8_t *au, size_t len, size_t max_payload,
+		       bool mode0, tes_pkt_h *h, void *arg);
+
+/* ---- Opus (RFC 7587) and audio level (RFC 6464) ---- */
+
+/**
+ * Send one Opus packet as one RTP payload (RFC 7587 4.2), marker clear.
+ *
+ * @param pkt          Opus packet
+ * @param len          Its length (> 0)
+ * @param max_payload  Largest payload
+ * @param h            Handler
+ * @param arg          Handler argument
+ * @return 0, -EINVAL, -EMSGSIZE, or what the handler returned
+ */
+int tes_opus_packetize(const uint8_t *pkt, size_t len, size_t max_payload,
+		       tes_pkt_h *h, void *arg);
+
+/**
+ * Parse the RFC 6464 client-to-mixer audio level element.
+ *
+ * @param ext    Extension element data (from tes_rtp_ext_find)
+ * @param len    Its length (>= 1)
+ * @param voice  Receives the V bit (voice activity)
+ * @param level  Receives the level in -dBov, 0 (loudest) .. 127 (silence)
+ * @return 0, -EINVAL on NULL arguments, -EBADMSG when empty
+ */
+int tes_audio_level_parse(const uint8_t *ext, size_t len, bool *voice,
+			  uint8_t *level);
+
+/**
+ * Make the RFC 6464 audio level byte.
+ *
+ * @param voice  V bit
+ * @param level  Level in -dBov (values above 127 are clamped)
+ * @return The element byte
+ */
+uint8_t tes_audio_level_make(bool voice, uint8_t level);
+
+#endif /* TES_PAYLOAD_H */
