@@ -21,6 +21,7 @@ struct app {
 	uv_loop_t loop;
 	uv_signal_t sigint;
 	uv_signal_t sigterm;
+	uv_signal_t sighup;
 	struct tes_conf conf;
 	struct tes_dtls_cert *cert;
 	struct tes_ice_server *ice;
@@ -113,6 +114,17 @@ static void on_signal(uv_signal_t *sig, int signum)
 	app->ice = NULL;
 	uv_close((uv_handle_t *)&app->sigint, NULL);
 	uv_close((uv_handle_t *)&app->sigterm, NULL);
+	uv_close((uv_handle_t *)&app->sighup, NULL);
+}
+
+static void on_hup(uv_signal_t *sig, int signum)
+{
+	struct app *app = sig->data;
+
+	(void)signum;
+	TES_LOGI("main", "SIGHUP: reloading layouts");
+	if (app->rooms)
+		(void)tes_rooms_reload_layouts(app->rooms);
 }
 
 static int start(struct app *app)
@@ -160,6 +172,9 @@ static int start(struct app *app)
 	app->sigterm.data = app;
 	uv_signal_start(&app->sigint, on_signal, SIGINT);
 	uv_signal_start(&app->sigterm, on_signal, SIGTERM);
+	uv_signal_init(&app->loop, &app->sighup);
+	app->sighup.data = app;
+	uv_signal_start(&app->sighup, on_hup, SIGHUP);
 
 	return 0;
 }

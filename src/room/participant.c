@@ -44,6 +44,17 @@ void tes__part_fail(struct tes__part *p, const char *reason)
 	p->state = TES__PART_FAILED;
 }
 
+struct tes__stream *tes__part_stream_by_kind(struct tes__part *p,
+					     enum tes_media_kind kind)
+{
+	for (size_t i = 0; i < p->n_streams; i++) {
+		if (p->streams[i].kind == kind)
+			return &p->streams[i];
+	}
+
+	return NULL;
+}
+
 struct tes__stream *tes__part_stream_by_pt(struct tes__part *p, uint8_t pt)
 {
 	for (size_t i = 0; i < p->n_streams; i++) {
@@ -114,9 +125,11 @@ static void recv_rtp(struct tes__part *p, uint8_t *buf, size_t len)
 		st->in_ssrc = h.ssrc;
 	}
 
-	/* the room mode decides what happens to media; echo is the only
-	 * mode until the mixer lands */
-	tes__echo_rtp(p, st, buf, len);
+	/* the room mode decides what happens to media */
+	if (p->room->mix)
+		tes__mix_rtp(p, st, &h);
+	else
+		tes__echo_rtp(p, st, buf, len);
 }
 
 static void recv_rtcp(struct tes__part *p, uint8_t *buf, size_t len)
@@ -149,7 +162,10 @@ static void recv_rtcp(struct tes__part *p, uint8_t *buf, size_t len)
 			p->cnt.fir_in++;
 	}
 
-	tes__echo_rtcp(p, buf, len);
+	if (p->room->mix)
+		tes__mix_rtcp(p, buf, len);
+	else
+		tes__echo_rtcp(p, buf, len);
 }
 
 static void pkt_handler(enum tes_pkt_kind kind, uint8_t *buf, size_t len,
@@ -220,6 +236,8 @@ static void dtls_done(int err, const struct tes_dtls_keys *keys, void *arg)
 		 p->room->name, p->id, tes_ice_agent_remote(p->ice),
 		 p->srtp_name,
 		 (unsigned long long)(tes_now_ms() - p->joined_ms));
+	if (p->mix)
+		tes__mix_connected(p);
 }
 
 static int send_protected(struct tes__part *p, const uint8_t *buf,
@@ -292,6 +310,7 @@ static void part_destructor(void *data)
 {
 	struct tes__part *p = data;
 
+	tes__mixin_detach(p);
 	if (p->dtls)
 		tes_dtls_close(p->dtls);
 	p->dtls = tes_deref(p->dtls);
@@ -314,6 +333,8 @@ static void add_stream(struct tes__part *p, const struct tes_sdp_neg_media *m)
 	st->in_ssrc = m->remote_ssrc;
 	st->we_send = m->we_send;
 	st->we_recv = m->we_recv;
+	st->audio_level_id = m->ext_id[TES_EXT_AUDIO_LEVEL];
+	st->out_seq = (uint16_t)tes_rand_u32();
 	if (m->codec.channels > 1)
 		snprintf(st->codec, sizeof(st->codec), "%s/%u/%u",
 			 m->codec.name, m->codec.clock, m->codec.channels);
@@ -323,8 +344,9 @@ static void add_stream(struct tes__part *p, const struct tes_sdp_neg_media *m)
 }
 
 int tes__part_alloc(struct tes__part **pp, struct tes__room *room,
-		    const struct tes_rooms_deps *deps, const char *offer,
-		    size_t len, char **answer, char *err, size_t errlen)
+		    const struct tes_rooms_deps *deps, struct tes__mixctx *ctx,
+		    const char *offer, size_t len, char **answer, char *err,
+		    size_t errlen)
 {
 	struct tes_sdp_session *sess = NULL;
 	struct tes_sdp_answer *ans = NULL;
@@ -346,6 +368,7 @@ int tes__part_alloc(struct tes__part **pp, struct tes__room *room,
 	p->room = room;
 	p->conf = deps->conf;
 	p->joined_ms = tes_now_ms();
+	p->num = ++room->next_num;
 	tes_rand_str(p->id, TES_PART_ID_LEN);
 
 	e = tes_sdp_parse(sess, offer, len, err, errlen);
@@ -393,6 +416,15 @@ int tes__part_alloc(struct tes__part **pp, struct tes__room *room,
 
 	for (size_t i = 0; i < ans->n_media; i++)
 		add_stream(p, &ans->media[i]);
+
+	if (room->mix) {
+		e = tes__mixin_alloc(p, ctx);
+		if (e) {
+			snprintf(err, errlen, "cannot mix this participant's "
+				 "media (%s)", strerror(-e));
+			goto out;
+		}
+	}
 
 	sdp = tes_alloc(ANSWER_MAX, NULL);
 	if (!sdp) {

@@ -57,6 +57,11 @@ struct tes_part_counters {
 	uint64_t pli_in;            /**< PLIs received */
 	uint64_t fir_in;            /**< FIRs received */
 	uint64_t send_errors;       /**< Packets that could not be sent */
+	uint64_t nack_out;          /**< Mix: NACKs we sent for its video */
+	uint64_t pli_out;           /**< Mix: keyframe requests we sent */
+	uint64_t decode_errors;     /**< Mix: video frames that failed */
+	uint64_t frames_dropped;    /**< Mix: frames dropped (decoder late) */
+	uint64_t audio_dropped;     /**< Mix: audio dropped (queue full) */
 };
 
 /** One participant as shown by the admin API. */
@@ -71,12 +76,30 @@ struct tes_part_info {
 	const struct tes_part_counters *counters; /**< Counters */
 };
 
+/** One cell of a mixed room's current layout. */
+struct tes_room_cell {
+	char id[TES_PART_ID_LEN + 1]; /**< Participant shown, "" if empty */
+	float x;                 /**< Left, fraction of the canvas */
+	float y;                 /**< Top */
+	float w;                 /**< Width */
+	float h;                 /**< Height */
+	int z;                   /**< Stacking order */
+};
+
 /** One room as shown by the admin API. */
 struct tes_room_info {
 	const char *name;        /**< Room name */
-	const char *mode;        /**< Room mode ("echo") */
+	const char *mode;        /**< Room mode ("echo", "mix") */
 	size_t participants;     /**< Number of participants */
 	uint64_t age_ms;         /**< Time since the room was created */
+	const char *layout;      /**< Mix: layout preset, else NULL */
+	const char *speaker;     /**< Mix: active speaker's id, or "" */
+	const struct tes_room_cell *cells; /**< Mix: current cells */
+	size_t ncells;           /**< Number of cells */
+	uint64_t audio_ticks;    /**< Mix: audio blocks mixed */
+	uint64_t audio_missed;   /**< Mix: audio ticks skipped (late job) */
+	uint64_t video_frames;   /**< Mix: frames encoded, all profiles */
+	uint64_t video_missed;   /**< Mix: video ticks skipped (late job) */
 };
 
 typedef void (tes_room_info_h)(const struct tes_room_info *ri, void *arg);
@@ -150,5 +173,38 @@ void tes_rooms_foreach(struct tes_rooms *r, tes_room_info_h *h, void *arg);
  */
 int tes_rooms_describe(struct tes_rooms *r, const char *room,
 		       tes_room_info_h *rh, tes_part_info_h *ph, void *arg);
+
+/**
+ * Switch a mixed room's layout preset; the next video tick uses it.
+ *
+ * @param r       Registry
+ * @param room    Room name
+ * @param layout  Preset name
+ * @return 0, -ENOENT no such room, -EINVAL no such preset, -EPERM the room
+ *         does not mix
+ */
+int tes_rooms_set_layout(struct tes_rooms *r, const char *room,
+			 const char *layout);
+
+/**
+ * Call h with the name of every layout preset.
+ *
+ * @param r    Registry
+ * @param h    Handler
+ * @param arg  Handler argument
+ */
+void tes_rooms_foreach_layout(struct tes_rooms *r,
+			      void (*h)(const char *name, void *arg),
+			      void *arg);
+
+/**
+ * Load the layouts file again.  On success every room switches to the new
+ * presets at its next tick (a room whose preset is gone falls back to
+ * auto); on errors they are logged and the old presets stay.
+ *
+ * @param r  Registry
+ * @return 0, or the number of errors (> 0), or negative errno
+ */
+int tes_rooms_reload_layouts(struct tes_rooms *r);
 
 #endif /* TES_ROOM_H */

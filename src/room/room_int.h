@@ -12,6 +12,18 @@
 #include "srtp/srtp.h"
 
 struct tes__room;
+struct tes__mix;
+struct tes__mixin;
+struct tes_pool;
+struct tes_layout_set;
+
+/* What every mixed room shares (owned by the registry, loop thread). */
+struct tes__mixctx {
+	uv_loop_t *loop;
+	const struct tes_conf *conf;
+	struct tes_pool *pool;             /* decode / compose / encode */
+	struct tes_layout_set *layouts;    /* current presets (immutable) */
+};
 
 enum tes__part_state {
 	TES__PART_NEW,        /* answer sent, waiting for ICE */
@@ -24,6 +36,10 @@ enum tes__part_state {
 struct tes__stream {
 	enum tes_media_kind kind;
 	uint8_t pt;            /* negotiated payload type */
+	uint8_t audio_level_id; /* RFC 6464 extension id, 0 none */
+	uint16_t out_seq;      /* mix mode: next sequence number we send */
+	uint32_t out_packets;  /* mix mode: RTP packets sent (for SR) */
+	uint32_t out_octets;   /* mix mode: payload octets sent (for SR) */
 	uint32_t in_ssrc;      /* SSRC the peer sends with (learned) */
 	uint32_t out_ssrc;     /* SSRC we send with */
 	bool we_send;
@@ -45,6 +61,9 @@ struct tes__part {
 	const struct tes_conf *conf;
 	struct tes__stream streams[2]; /* audio, video (by kind) */
 	size_t n_streams;
+	uint32_t num;                  /* room-unique number, join order */
+	struct tes__mixin *mix;        /* mix mode media state, or NULL */
+	struct tes__mixctx *ctx;       /* mix mode: shared pool, layouts */
 	struct tes_part_counters cnt;
 	struct tes_ratelog rl;
 	const char *srtp_name;
@@ -59,12 +78,15 @@ struct tes__room {
 	uint64_t created_ms;
 	struct tes__part *parts;
 	size_t n_parts;
+	uint32_t next_num;
+	struct tes__mix *mix;          /* mix mode, or NULL (echo) */
 };
 
 /* participant.c */
 int tes__part_alloc(struct tes__part **pp, struct tes__room *room,
-		    const struct tes_rooms_deps *deps, const char *offer,
-		    size_t len, char **answer, char *err, size_t errlen);
+		    const struct tes_rooms_deps *deps, struct tes__mixctx *ctx,
+		    const char *offer, size_t len, char **answer, char *err,
+		    size_t errlen);
 void tes__part_fail(struct tes__part *p, const char *reason);
 void tes__part_tick(struct tes__part *p, uint64_t now);
 int tes__part_send_rtp(struct tes__part *p, const uint8_t *buf, size_t len);
@@ -72,6 +94,26 @@ int tes__part_send_rtcp(struct tes__part *p, const uint8_t *buf,
 			size_t len);
 struct tes__stream *tes__part_stream_by_pt(struct tes__part *p, uint8_t pt);
 const char *tes__part_state_name(enum tes__part_state s);
+
+struct tes__stream *tes__part_stream_by_kind(struct tes__part *p,
+					     enum tes_media_kind kind);
+
+/* mix.c: the mix room mode, room side */
+int tes__mix_alloc(struct tes__mix **mp, struct tes__room *room,
+		   struct tes__mixctx *ctx);
+void tes__mix_close(struct tes__mix *m);
+void tes__mix_keyframe(struct tes__mix *m, struct tes__part *p);
+int tes__mix_profile_of(struct tes__mix *m, const struct tes__part *p);
+void tes__mix_info(struct tes__mix *m, struct tes_room_info *ri);
+void tes__mix_set_layout(struct tes__mix *m, const char *name);
+
+/* mixpart.c: the mix room mode, participant side */
+int tes__mixin_alloc(struct tes__part *p, struct tes__mixctx *ctx);
+void tes__mixin_detach(struct tes__part *p);
+void tes__mix_rtp(struct tes__part *p, struct tes__stream *st,
+		  const struct tes_rtp_hdr *h);
+void tes__mix_rtcp(struct tes__part *p, const uint8_t *buf, size_t len);
+void tes__mix_connected(struct tes__part *p);
 
 /* echo.c: the echo room mode */
 void tes__echo_rtp(struct tes__part *p, struct tes__stream *st, uint8_t *buf,

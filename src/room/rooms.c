@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "layouts/layout.h"
+#include "mixer/mixer.h"
 #include "room/room_int.h"
 
 enum {
@@ -13,10 +15,16 @@ enum {
 
 struct tes_rooms {
 	uv_timer_t timer;
+	uv_fs_event_t watch;       /* the layouts file's folder */
+	uv_timer_t reload_timer;   /* settles a burst of file events */
+	int open_handles;
 	struct tes_rooms_deps deps;
+	struct tes__mixctx mixctx;
 	struct tes__room *rooms;
 	size_t n_rooms;
 };
+
+static void watch_layouts(struct tes_rooms *r);
 
 bool tes_room_name_valid(const char *name)
 {
@@ -67,6 +75,7 @@ static void room_remove_if_empty(struct tes_rooms *r, struct tes__room *rm)
 		}
 	}
 	TES_LOGI("room", "%s: closed (empty)", rm->name);
+	tes__mix_close(rm->mix);
 	free(rm);
 }
 
@@ -118,8 +127,31 @@ int tes_rooms_alloc(struct tes_rooms **rp, const struct tes_rooms_deps *deps)
 		return -ENOMEM;
 
 	r->deps = *deps;
-	err = uv_timer_init(deps->loop, &r->timer);
+	r->mixctx.loop = deps->loop;
+	r->mixctx.conf = deps->conf;
+	err = tes_layouts_load(&r->mixctx.layouts, deps->conf->layouts_file,
+			       stderr);
 	if (err) {
+		TES_LOGE("room", "cannot use layouts from %s",
+			 deps->conf->layouts_file);
+		free(r);
+		return err < 0 ? err : -EINVAL;
+	}
+	err = tes_pool_alloc(&r->mixctx.pool, deps->loop,
+			     (int)deps->conf->mixer_threads);
+	if (!err)
+		err = uv_timer_init(deps->loop, &r->timer);
+	if (!err) {
+		uv_timer_init(deps->loop, &r->reload_timer);
+		uv_fs_event_init(deps->loop, &r->watch);
+		r->reload_timer.data = r;
+		r->watch.data = r;
+		r->open_handles = 3;
+		watch_layouts(r);
+	}
+	if (err) {
+		tes_pool_close(r->mixctx.pool);
+		tes_deref(r->mixctx.layouts);
 		free(r);
 		return err;
 	}
@@ -132,7 +164,99 @@ int tes_rooms_alloc(struct tes_rooms **rp, const struct tes_rooms_deps *deps)
 
 static void close_cb(uv_handle_t *h)
 {
-	free(h->data);
+	struct tes_rooms *r = h->data;
+
+	if (--r->open_handles)
+		return;
+	tes_deref(r->mixctx.layouts);
+	free(r);
+}
+
+int tes_rooms_reload_layouts(struct tes_rooms *r)
+{
+	struct tes_layout_set *set = NULL;
+	const char *path = r->deps.conf->layouts_file;
+	int err;
+
+	err = tes_layouts_load(&set, path, stderr);
+	if (err) {
+		TES_LOGW("room", "layouts: %s has %s; keeping the presets in "
+			 "use", path, err > 0 ? "errors (see above)"
+					      : "become unreadable");
+		return err;
+	}
+
+	tes_deref(r->mixctx.layouts);
+	r->mixctx.layouts = set;
+	TES_LOGI("room", "layouts: reloaded %s (%zu presets)", path,
+		 tes_layouts_count(set));
+
+	return 0;
+}
+
+static void reload_cb(uv_timer_t *t)
+{
+	(void)tes_rooms_reload_layouts(t->data);
+}
+
+static void watch_cb(uv_fs_event_t *h, const char *file, int events,
+		     int status)
+{
+	struct tes_rooms *r = h->data;
+	const char *path = r->deps.conf->layouts_file;
+	const char *base = strrchr(path, '/');
+
+	(void)events;
+	base = base ? base + 1 : path;
+	if (status < 0 || (file && strcmp(file, base)))
+		return;
+
+	/* editors write in several steps: reload once things settle */
+	uv_timer_start(&r->reload_timer, reload_cb, 200, 0);
+}
+
+static void watch_layouts(struct tes_rooms *r)
+{
+	char dir[TES_CONF_PATH_MAX];
+	const char *path = r->deps.conf->layouts_file;
+	const char *slash = strrchr(path, '/');
+	int err;
+
+	/* watch the folder: an editor's rename replaces the file itself */
+	snprintf(dir, sizeof(dir), "%.*s", slash ? (int)(slash - path) : 1,
+		 slash ? path : ".");
+	err = uv_fs_event_start(&r->watch, watch_cb, dir, 0);
+	if (err)
+		TES_LOGW("room", "layouts: cannot watch %s (%s); reload with "
+			 "SIGHUP", dir, uv_strerror(err));
+}
+
+int tes_rooms_set_layout(struct tes_rooms *r, const char *room,
+			 const char *layout)
+{
+	struct tes__room *rm = room_find(r, room);
+
+	if (!rm)
+		return -ENOENT;
+	if (!rm->mix)
+		return -EPERM;
+	if (!tes_layouts_find(r->mixctx.layouts, layout))
+		return -EINVAL;
+
+	tes__mix_set_layout(rm->mix, layout);
+	TES_LOGI("room", "%s: layout %s", rm->name, layout);
+
+	return 0;
+}
+
+void tes_rooms_foreach_layout(struct tes_rooms *r,
+			      void (*h)(const char *name, void *arg),
+			      void *arg)
+{
+	size_t n = tes_layouts_count(r->mixctx.layouts);
+
+	for (size_t i = 0; i < n; i++)
+		h(tes_layout_name(tes_layouts_at(r->mixctx.layouts, i)), arg);
 }
 
 void tes_rooms_close(struct tes_rooms *r)
@@ -145,8 +269,12 @@ void tes_rooms_close(struct tes_rooms *r)
 		part_remove(r, r->rooms, r->rooms->parts,
 			    "server shutting down");
 
+	/* jobs still queued are cancelled; their completions free them */
+	tes_pool_close(r->mixctx.pool);
 	uv_timer_stop(&r->timer);
 	uv_close((uv_handle_t *)&r->timer, close_cb);
+	uv_close((uv_handle_t *)&r->reload_timer, close_cb);
+	uv_close((uv_handle_t *)&r->watch, close_cb);
 }
 
 void tes_rooms_join(struct tes_rooms *r, const char *room, const char *offer,
@@ -179,6 +307,14 @@ void tes_rooms_join(struct tes_rooms *r, const char *room, const char *offer,
 		rm->mode = r->deps.conf->default_mode;
 		rm->created_ms = tes_now_ms();
 		created = true;
+		if (!strcmp(rm->mode, "mix") &&
+		    tes__mix_alloc(&rm->mix, rm, &r->mixctx)) {
+			free(rm);
+			res->status = 503;
+			snprintf(res->error, sizeof(res->error),
+				 "cannot start mixing");
+			return;
+		}
 	}
 	else if (rm->n_parts >= r->deps.conf->max_participants) {
 		res->status = 403;
@@ -188,13 +324,15 @@ void tes_rooms_join(struct tes_rooms *r, const char *room, const char *offer,
 		return;
 	}
 
-	err = tes__part_alloc(&p, rm, &r->deps, offer, len, &res->answer,
-			      res->error, sizeof(res->error));
+	err = tes__part_alloc(&p, rm, &r->deps, &r->mixctx, offer, len,
+			      &res->answer, res->error, sizeof(res->error));
 	if (err) {
 		res->status = err == -ENOMEM ? 503 : 400;
 		TES_LOGW("room", "%s: join refused: %s", room, res->error);
-		if (created)
+		if (created) {
+			tes__mix_close(rm->mix);
 			free(rm);
+		}
 		return;
 	}
 
@@ -235,10 +373,13 @@ int tes_rooms_leave(struct tes_rooms *r, const char *room, const char *id)
 static void room_info(const struct tes__room *rm, struct tes_room_info *ri,
 		      uint64_t now)
 {
+	memset(ri, 0, sizeof(*ri));
 	ri->name = rm->name;
 	ri->mode = rm->mode;
 	ri->participants = rm->n_parts;
 	ri->age_ms = now - rm->created_ms;
+	if (rm->mix)
+		tes__mix_info(rm->mix, ri);
 }
 
 void tes_rooms_foreach(struct tes_rooms *r, tes_room_info_h *h, void *arg)

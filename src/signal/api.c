@@ -73,11 +73,32 @@ static void room_to_json(const struct tes_room_info *ri, void *arg)
 static void room_detail(const struct tes_room_info *ri, void *arg)
 {
 	json_t *obj = arg;
+	json_t *cells, *mix;
 
 	json_object_set_new(obj, "name", json_string(ri->name));
 	json_object_set_new(obj, "mode", json_string(ri->mode));
 	json_object_set_new(obj, "age_ms", json_integer((json_int_t)ri->age_ms));
 	json_object_set_new(obj, "participants", json_array());
+	if (!ri->layout)
+		return;
+
+	cells = json_array();
+	for (size_t i = 0; i < ri->ncells; i++) {
+		const struct tes_room_cell *c = &ri->cells[i];
+
+		json_array_append_new(cells, json_pack(
+			"{s:s,s:f,s:f,s:f,s:f,s:i}", "participant", c->id,
+			"x", (double)c->x, "y", (double)c->y,
+			"w", (double)c->w, "h", (double)c->h, "z", c->z));
+	}
+	mix = json_pack("{s:s,s:s,s:o,s:I,s:I,s:I,s:I}",
+			"layout", ri->layout, "speaker", ri->speaker,
+			"cells", cells,
+			"audio_ticks", (json_int_t)ri->audio_ticks,
+			"audio_missed", (json_int_t)ri->audio_missed,
+			"video_frames", (json_int_t)ri->video_frames,
+			"video_missed", (json_int_t)ri->video_missed);
+	json_object_set_new(obj, "mix", mix);
 }
 
 static void part_to_json(const struct tes_part_info *pi, void *arg)
@@ -87,7 +108,7 @@ static void part_to_json(const struct tes_part_info *pi, void *arg)
 	json_t *cnt;
 
 	cnt = json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,"
-			"s:I,s:I,s:I,s:I}",
+			"s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}",
 			"rtp_in", (json_int_t)c->rtp_in,
 			"rtp_out", (json_int_t)c->rtp_out,
 			"rtcp_in", (json_int_t)c->rtcp_in,
@@ -102,7 +123,12 @@ static void part_to_json(const struct tes_part_info *pi, void *arg)
 			"nack_in", (json_int_t)c->nack_in,
 			"pli_in", (json_int_t)c->pli_in,
 			"fir_in", (json_int_t)c->fir_in,
-			"send_errors", (json_int_t)c->send_errors);
+			"send_errors", (json_int_t)c->send_errors,
+			"nack_out", (json_int_t)c->nack_out,
+			"pli_out", (json_int_t)c->pli_out,
+			"decode_errors", (json_int_t)c->decode_errors,
+			"frames_dropped", (json_int_t)c->frames_dropped,
+			"audio_dropped", (json_int_t)c->audio_dropped);
 
 	json_array_append_new(arr, json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:I,"
 					     "s:o}",
@@ -158,6 +184,58 @@ static void whip_join(struct tes_rooms *rooms, const char *room,
 		memcpy(resp->body, res.answer, resp->body_len + 1);
 	}
 	tes_deref(res.answer);
+}
+
+static void layout_name(const char *name, void *arg)
+{
+	json_array_append_new(arg, json_string(name));
+}
+
+static void set_layout(struct tes_rooms *rooms, const char *room,
+		       const struct tes__http_req *req,
+		       struct tes__http_resp *resp)
+{
+	json_error_t jerr;
+	json_t *body, *names;
+	const char *layout = NULL;
+	char *list;
+	int err;
+
+	if (strcmp(req->ctype, "application/json")) {
+		tes__api_error(resp, 415, "Content-Type must be "
+			       "application/json, not \"%s\"", req->ctype);
+		return;
+	}
+	body = json_loadb(req->body, req->body_len, 0, &jerr);
+	if (!body || json_unpack(body, "{s:s}", "layout", &layout)) {
+		tes__api_error(resp, 400, "body must be {\"layout\": \"name\"}"
+			       "%s%s", body ? "" : ": ", body ? "" : jerr.text);
+		json_decref(body);
+		return;
+	}
+
+	err = tes_rooms_set_layout(rooms, room, layout);
+	if (err == -ENOENT) {
+		tes__api_error(resp, 404, "no such room: %s", room);
+	}
+	else if (err == -EPERM) {
+		tes__api_error(resp, 409, "room %s does not mix: it has no "
+			       "layout", room);
+	}
+	else if (err == -EINVAL) {
+		names = json_array();
+		tes_rooms_foreach_layout(rooms, layout_name, names);
+		list = json_dumps(names, JSON_COMPACT);
+		tes__api_error(resp, 400, "no layout preset \"%s\" (presets: "
+			       "%s)", layout, list ? list : "?");
+		free(list);
+		json_decref(names);
+	}
+	else {
+		set_json(resp, 200, json_pack("{s:s,s:s}", "room", room,
+					      "layout", layout));
+	}
+	json_decref(body);
 }
 
 static void rooms_route(struct tes_rooms *rooms,
@@ -222,6 +300,14 @@ static void rooms_route(struct tes_rooms *rooms,
 			not_allowed(resp, "POST, OPTIONS");
 		else
 			whip_join(rooms, room, req, resp);
+		return;
+	}
+
+	if (!strcmp(rest, "/layout")) {
+		if (req->method != TES__PUT)
+			not_allowed(resp, "PUT");
+		else
+			set_layout(rooms, room, req, resp);
 		return;
 	}
 
@@ -310,6 +396,19 @@ void tes__api_handle(struct tes_rooms *rooms, const struct tes_conf *conf,
 		     const struct tes__http_req *req,
 		     struct tes__http_resp *resp)
 {
+	if (!strcmp(req->path, "/layouts")) {
+		json_t *names = json_array();
+
+		if (req->method != TES__GET) {
+			json_decref(names);
+			not_allowed(resp, "GET");
+			return;
+		}
+		tes_rooms_foreach_layout(rooms, layout_name, names);
+		set_json(resp, 200, json_pack("{s:o}", "layouts", names));
+		return;
+	}
+
 	if (!strncmp(req->path, "/rooms", 6) &&
 	    (req->path[6] == '\0' || req->path[6] == '/')) {
 		rooms_route(rooms, req, resp);

@@ -10,7 +10,7 @@ const suite = new Suite('echo');
 let server, browser, page;
 
 suite.test('server starts and serves the demo page', async () => {
-  server = suite.server = await startServer();
+  server = suite.server = await startServer({ mode: 'echo' });
   console.log(`  server on ${server.base}, media udp ${server.mediaPort}, log ${server.logFile}`);
   const r = await request(`${server.base}/`);
   assertEq(r.status, 200, 'GET /');

@@ -115,7 +115,10 @@ for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
 
 // Starts tessera with a temp config on free ports and waits until GET /rooms answers.
 // Returns { base, httpPort, mediaPort, dir, logFile, log(), stop(), proc }.
-export async function startServer({ configExtra = '', consentTimeoutMs = 10000, env = {} } = {}) {
+export async function startServer({
+  configExtra = '', consentTimeoutMs = 10000, env = {}, mode = 'mix', mixerExtra = '',
+  layoutsFile = path.join(TESSERA_ROOT, 'conf', 'layouts.yaml'),
+} = {}) {
   if (!fs.existsSync(TESSERA_BIN)) throw new Error(`TESSERA_BIN not found: ${TESSERA_BIN}`);
   const httpPort = await freeTcpPort();
   const mediaPort = await freeUdpPort();
@@ -135,6 +138,11 @@ export async function startServer({ configExtra = '', consentTimeoutMs = 10000, 
     '  announce: 127.0.0.1',
     'ice:',
     `  consent_timeout_ms: ${consentTimeoutMs}`,
+    'rooms:',
+    `  default_mode: ${mode}`,
+    'mixer:',
+    `  layouts: ${layoutsFile}`,
+    mixerExtra,
     configExtra,
   ].join('\n') + '\n');
 

@@ -12,7 +12,7 @@ const suite = new Suite('nack');
 let server, browser, page;
 
 suite.test('server with 3% outgoing RTP loss', async () => {
-  server = suite.server = await startServer({ env: { TESSERA_FAULT_TX_DROP: '30' } });
+  server = suite.server = await startServer({ mode: 'echo', env: { TESSERA_FAULT_TX_DROP: '30' } });
   assert(/fault injection: dropping 30\/1000/.test(server.log()), 'fault injection not active');
   browser = await launchBrowser();
   ({ page } = await openDemoPage(browser, server, 'nack'));

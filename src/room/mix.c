@@ -1,0 +1,868 @@
+/**
+ * @file mix.c  Mix room mode, room side: the room clock.
+ *
+ * Video: at each tick the layout gives cells; every output profile in use
+ * gets one job (on its own serial chain) that composites the newest frame
+ * of each participant into the profile's canvas and encodes it once; the
+ * access unit comes back to the loop thread, is packetized once and sent
+ * to every participant on that profile with its own SSRC and sequence.
+ * A profile whose previous job is still running skips the tick (counted as
+ * a miss): a slow input or encoder never delays the clock.
+ *
+ * Audio: every 20 ms one job decodes the next packet of each participant,
+ * mixes the K loudest with mix-minus and encodes each distinct mix once.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "layouts/layout.h"
+#include "room/mix_int.h"
+#include "rtp/payload.h"
+
+enum {
+	AUDIO_TICK_MS = 20,
+	MAX_PAYLOAD = 1200,
+	KEYFRAME_GAP_MS = 1000,   /* at most one requested keyframe a second */
+	RTCP_EVERY_TICKS = 50,    /* SR + REMB once a second */
+	REMB_BPS = 2500000,       /* what we let browsers send us */
+	AENC_SLOTS = TES_AMIX_MAX_K + 1,
+	OPUS_MAX = 1276,
+};
+
+/* One output profile of one room (refcounted: encode jobs hold it). */
+struct vprof {
+	const struct tes_conf_profile *cfg;
+	const struct tes_vcodec *codec;
+	struct tes_venc *enc;            /* job */
+	struct tes_frame *canvas;        /* job */
+	struct tes_compose_scratch scratch; /* job */
+	struct tes_pool_chain chain;     /* pool */
+	bool busy;                       /* loop: a job in flight */
+	bool want_key;                   /* loop */
+	uint64_t last_key_ms;            /* loop */
+	uint64_t next_due_us;            /* loop */
+	uint16_t picture_id;             /* loop */
+	uint64_t frames;                 /* loop */
+	uint64_t missed;                 /* loop: ticks skipped, job late */
+};
+
+/* The room's audio state (refcounted: audio jobs hold it). */
+struct aroom {
+	struct tes_amix *amix;           /* job */
+	struct tes_speaker_det *det;     /* job */
+	const struct tes_acodec *codec;
+	struct {
+		uint32_t id;             /* 0: the shared mix */
+		struct tes_aenc *enc;
+		uint64_t used;
+	} enc[AENC_SLOTS];               /* job: one encoder per mix */
+	uint64_t jobs;                   /* job */
+	struct tes_pool_chain chain;     /* pool */
+};
+
+struct tes__mix {
+	struct tes__room *room;          /* loop: weak, NULL once closed */
+	struct tes__mixctx *ctx;
+	uv_timer_t vtimer;
+	uv_timer_t atimer;
+	int open_handles;
+	struct vprof *prof[TES_CONF_MAX_PROFILES];
+	size_t n_prof;
+	struct aroom *ar;
+	bool abusy;                      /* loop: audio job in flight */
+	uint64_t aticks;                 /* loop: audio ticks sent */
+	uint64_t amissed;                /* loop: audio ticks skipped */
+	uint64_t last_atick_us;          /* loop */
+	uint64_t t0_us;                  /* room clock origin */
+	uint32_t vts_base;               /* video RTP timestamp origin */
+	uint32_t ats_base;               /* audio RTP timestamp origin */
+	uint32_t speaker;                /* loop: active speaker's num, 0 */
+	char speaker_id[TES_PART_ID_LEN + 1]; /* loop: its id */
+	char layout[TES_LAYOUT_NAME_MAX];/* loop: preset name */
+	struct tes_room_cell cells[TES_LAYOUT_MAX_CELLS]; /* loop: last */
+	size_t ncells;                   /* loop */
+	char cells_layout[TES_LAYOUT_NAME_MAX]; /* loop: preset of cells */
+};
+
+struct venc_job {
+	struct tes__mix *m;
+	struct vprof *vp;
+	struct tes_compose_cell cells[TES_COMPOSE_MAX_CELLS];
+	size_t n;
+	uint8_t bg[3];
+	bool key;
+	uint32_t ts;
+	uint8_t *au;
+	size_t au_len;
+	size_t au_cap;
+	bool au_key;
+	int err;
+};
+
+struct ajob_in {
+	struct tes__mixin *mi;
+	struct tes_ingress_au *au;
+	bool plc;
+};
+
+struct ajob {
+	struct tes__mix *m;
+	struct aroom *ar;
+	uint64_t now_ms;
+	uint32_t ts;
+	size_t nout;
+	struct {
+		uint32_t id;
+		int len;
+		uint8_t data[OPUS_MAX];
+	} out[AENC_SLOTS];
+	bool has_speaker;
+	uint32_t speaker;
+	size_t n;
+	struct ajob_in in[];
+};
+
+/* ---- helpers ---- */
+
+static void rgb_to_yuv(uint32_t rgb, uint8_t yuv[3])
+{
+	int r = (int)(rgb >> 16) & 255, g = (int)(rgb >> 8) & 255;
+	int b = (int)rgb & 255;
+
+	/* BT.601 limited range, as browsers decode it */
+	yuv[0] = (uint8_t)(16 + ((66 * r + 129 * g + 25 * b + 128) >> 8));
+	yuv[1] = (uint8_t)(128 + ((-38 * r - 74 * g + 112 * b + 128) >> 8));
+	yuv[2] = (uint8_t)(128 + ((112 * r - 94 * g - 18 * b + 128) >> 8));
+}
+
+static uint32_t video_ts(const struct tes__mix *m, uint64_t now_us)
+{
+	return m->vts_base + (uint32_t)((now_us - m->t0_us) * 9 / 100);
+}
+
+static uint32_t audio_ts_now(const struct tes__mix *m, uint64_t now_us)
+{
+	uint64_t since = m->last_atick_us ? now_us - m->last_atick_us : 0;
+
+	return m->ats_base + (uint32_t)(m->aticks * TES_AUDIO_FRAME_SAMPLES) +
+	       (uint32_t)(since * 48 / 1000);
+}
+
+int tes__mix_profile_of(struct tes__mix *m, const struct tes__part *p)
+{
+	for (size_t i = 0; i < p->n_streams; i++) {
+		const struct tes__stream *st = &p->streams[i];
+
+		if (st->kind != TES_MEDIA_VIDEO || !st->we_send)
+			continue;
+		for (size_t k = 0; k < m->n_prof; k++) {
+			const char *c = m->prof[k]->cfg->codec;
+
+			if (!strncasecmp(st->codec, c, strlen(c)) &&
+			    st->codec[strlen(c)] == '/')
+				return (int)k;
+		}
+	}
+
+	return -1;
+}
+
+void tes__mix_keyframe(struct tes__mix *m, struct tes__part *p)
+{
+	int k = tes__mix_profile_of(m, p);
+
+	if (k >= 0)
+		m->prof[k]->want_key = true;
+}
+
+/* Participants in join order (the room list is newest first). */
+static size_t sorted_parts(struct tes__room *rm, struct tes__part **out,
+			   size_t max)
+{
+	size_t n = 0;
+
+	for (struct tes__part *p = rm->parts; p && n < max; p = p->next)
+		out[n++] = p;
+	for (size_t i = 1; i < n; i++) {
+		struct tes__part *x = out[i];
+		size_t j = i;
+
+		for (; j > 0 && out[j - 1]->num > x->num; j--)
+			out[j] = out[j - 1];
+		out[j] = x;
+	}
+
+	return n;
+}
+
+static bool sends_to(const struct tes__part *p, enum tes_media_kind kind,
+		     const struct tes__stream **stp)
+{
+	for (size_t i = 0; i < p->n_streams; i++) {
+		if (p->streams[i].kind == kind && p->streams[i].we_send) {
+			*stp = &p->streams[i];
+			return p->state == TES__PART_CONNECTED;
+		}
+	}
+
+	return false;
+}
+
+static void send_media(struct tes__part *p, struct tes__stream *st,
+		       const uint8_t *payload, size_t len, bool marker,
+		       uint32_t ts)
+{
+	uint8_t buf[TES_UDP_MAX_DGRAM];
+	struct tes_rtp_hdr h = {
+		.marker = marker,
+		.pt = st->pt,
+		.seq = st->out_seq++,
+		.ts = ts,
+		.ssrc = st->out_ssrc,
+	};
+	int n = tes_rtp_build(buf, sizeof(buf), &h, NULL, 0, payload, len);
+
+	if (n > 0 && !tes__part_send_rtp(p, buf, (size_t)n)) {
+		st->out_packets++;
+		st->out_octets += (uint32_t)len;
+	}
+}
+
+/* ---- video ---- */
+
+static void au_collect(const struct tes_au *au, void *arg)
+{
+	struct venc_job *j = arg;
+	uint8_t *nb;
+
+	if (j->au_len + au->len > j->au_cap) {
+		nb = realloc(j->au, j->au_len + au->len);
+		if (!nb) {
+			j->err = -ENOMEM;
+			return;
+		}
+		j->au = nb;
+		j->au_cap = j->au_len + au->len;
+	}
+	memcpy(j->au + j->au_len, au->data, au->len);
+	j->au_len += au->len;
+	j->au_key |= au->keyframe;
+}
+
+static void venc_work(void *arg)
+{
+	struct venc_job *j = arg;
+	struct vprof *vp = j->vp;
+
+	j->err = tes_compose(vp->canvas, j->bg, j->cells, j->n, &vp->scratch);
+	for (size_t i = 0; i < j->n; i++)
+		j->cells[i].src = tes_deref((void *)j->cells[i].src);
+	if (j->err)
+		return;
+
+	vp->canvas->time_us = tes_now_us();
+	j->err = vp->codec->encode(vp->enc, vp->canvas, j->key, au_collect, j);
+}
+
+struct pkt_ctx {
+	struct tes__mix *m;
+	int prof;
+	uint32_t ts;
+};
+
+static int send_video_pkt(const uint8_t *payload, size_t len, bool marker,
+			  void *arg)
+{
+	struct pkt_ctx *c = arg;
+	struct tes__part *parts[256];
+	size_t n = sorted_parts(c->m->room, parts, TES_ARRAY_SIZE(parts));
+
+	for (size_t i = 0; i < n; i++) {
+		const struct tes__stream *cst;
+
+		if (!sends_to(parts[i], TES_MEDIA_VIDEO, &cst) ||
+		    tes__mix_profile_of(c->m, parts[i]) != c->prof)
+			continue;
+		send_media(parts[i], (struct tes__stream *)cst, payload, len,
+			   marker, c->ts);
+	}
+
+	return 0;
+}
+
+static void venc_done(int err, void *arg)
+{
+	struct venc_job *j = arg;
+	struct tes__mix *m = j->m;
+	struct vprof *vp = j->vp;
+	struct pkt_ctx pc = {.m = m, .ts = j->ts};
+
+	for (size_t i = 0; i < j->n; i++)
+		tes_deref((void *)j->cells[i].src);
+
+	vp->busy = false;
+	if (err || j->err || !j->au_len || !m->room)
+		goto out;
+
+	vp->frames++;
+	for (size_t k = 0; k < m->n_prof; k++) {
+		if (m->prof[k] == vp)
+			pc.prof = (int)k;
+	}
+
+	if (vp->codec == tes_vcodec_find("VP8"))
+		(void)tes_vp8_packetize(j->au, j->au_len, MAX_PAYLOAD,
+					vp->picture_id++ & 0x7fff,
+					send_video_pkt, &pc);
+	else
+		(void)tes_h264_packetize(j->au, j->au_len, MAX_PAYLOAD, false,
+					 send_video_pkt, &pc);
+
+out:
+	if (j->err && j->err != -EAGAIN)
+		TES_LOGW("mix", "%s: profile %s: encode failed: %s",
+			 m->room ? m->room->name : "?", vp->cfg->name,
+			 strerror(-j->err));
+	free(j->au);
+	tes_deref(vp);
+	tes_deref(m);
+	free(j);
+}
+
+static int vprof_open(struct vprof *vp)
+{
+	struct tes_venc_params prm = {
+		.width = vp->cfg->width,
+		.height = vp->cfg->height,
+		.fps = vp->cfg->fps,
+		.bitrate_kbps = (int)vp->cfg->bitrate_kbps,
+		.cpu_used = vp->cfg->cpu_used,
+		.threads = 1,
+		.keyint = 0,
+	};
+	int err;
+
+	err = vp->codec->enc_alloc(&vp->enc, &prm);
+	if (!err)
+		err = tes_frame_alloc(&vp->canvas, vp->cfg->width,
+				      vp->cfg->height);
+	return err;
+}
+
+static void fill_cells(struct tes__mix *m, struct venc_job *j,
+		       const struct vprof *vp, const struct tes_cell *cells,
+		       size_t ncells, struct tes__part **pub, uint64_t now_us)
+{
+	uint32_t stale_us = m->ctx->conf->placeholder_after_ms * 1000u;
+
+	j->n = 0;
+	for (size_t i = 0; i < ncells && j->n < TES_COMPOSE_MAX_CELLS; i++) {
+		const struct tes_cell *c = &cells[i];
+		struct tes_compose_cell *cc = &j->cells[j->n++];
+		struct tes__part *p = c->participant >= 0
+					      ? pub[c->participant] : NULL;
+		uint64_t put_us = 0;
+
+		tes_compose_rect(c->x, c->y, c->w, c->h, vp->cfg->width,
+				 vp->cfg->height, &cc->x, &cc->y, &cc->w,
+				 &cc->h);
+		cc->z = c->z;
+		cc->letterbox = c->fit == TES_FIT_LETTERBOX;
+		cc->border = c->border;
+		cc->src = p && p->mix ? tes_slot_get_ex(p->mix->slot, &put_us,
+							NULL)
+				      : NULL;
+		/* the frame may be newer than now_us: compare without
+		 * unsigned underflow */
+		if (cc->src && now_us > put_us + stale_us)
+			cc->src = tes_deref((void *)cc->src);
+		/* a muted grey of the participant's own shade */
+		cc->ph_y = 48;
+		cc->ph_u = (uint8_t)(118 + (p ? (p->num * 7) % 20 : 10));
+		cc->ph_v = (uint8_t)(118 + (p ? (p->num * 13) % 20 : 10));
+	}
+}
+
+static void video_tick(uv_timer_t *t)
+{
+	struct tes__mix *m = t->data;
+	struct tes__part *all[256], *pub[256];
+	struct tes_cell cells[TES_LAYOUT_MAX_CELLS];
+	const struct tes_layout *lay;
+	const char *ids[256];
+	struct tes_layout_input in = {.ids = ids, .speaker = -1,
+				      .presenter = -1};
+	uint64_t now_us = tes_now_us(), now_ms = now_us / 1000;
+	bool used[TES_CONF_MAX_PROFILES] = {false};
+	size_t n, npub = 0;
+	uint8_t bg[3];
+	int ncells;
+
+	n = sorted_parts(m->room, all, TES_ARRAY_SIZE(all));
+	for (size_t i = 0; i < n; i++) {
+		int k = tes__mix_profile_of(m, all[i]);
+
+		if (k >= 0 && all[i]->state == TES__PART_CONNECTED)
+			used[k] = true;
+		if (all[i]->mix && all[i]->mix->vcodec) {
+			if (all[i]->num == m->speaker)
+				in.speaker = (int)npub;
+			ids[npub] = all[i]->id;
+			pub[npub++] = all[i];
+		}
+	}
+	in.n = npub;
+
+	lay = tes_layouts_find(m->ctx->layouts, m->layout);
+	if (!lay)
+		lay = tes_layouts_find(m->ctx->layouts, "auto");
+	ncells = lay ? tes_layout_compute(lay, &in, cells,
+					  TES_ARRAY_SIZE(cells))
+		     : 0;
+	if (ncells < 0)
+		ncells = 0;
+	rgb_to_yuv(lay ? lay->background : 0x101418, bg);
+
+	/* what the admin API shows: the cells and the preset they came
+	 * from (a switch takes effect at this tick, not at the request) */
+	snprintf(m->cells_layout, sizeof(m->cells_layout), "%s",
+		 lay ? tes_layout_name(lay) : "");
+	m->ncells = (size_t)ncells;
+	for (size_t i = 0; i < m->ncells; i++) {
+		struct tes_room_cell *rc = &m->cells[i];
+
+		snprintf(rc->id, sizeof(rc->id), "%s",
+			 cells[i].participant >= 0
+				 ? pub[cells[i].participant]->id : "");
+		rc->x = cells[i].x;
+		rc->y = cells[i].y;
+		rc->w = cells[i].w;
+		rc->h = cells[i].h;
+		rc->z = cells[i].z;
+	}
+	m->speaker_id[0] = '\0';
+	if (in.speaker >= 0)
+		snprintf(m->speaker_id, sizeof(m->speaker_id), "%s",
+			 pub[in.speaker]->id);
+
+	for (size_t k = 0; k < m->n_prof; k++) {
+		struct vprof *vp = m->prof[k];
+		struct venc_job *j;
+
+		if (!used[k] || now_us < vp->next_due_us)
+			continue;
+		vp->next_due_us += 1000000u / vp->cfg->fps;
+		if (vp->next_due_us < now_us)
+			vp->next_due_us = now_us + 1000000u / vp->cfg->fps;
+
+		if (vp->busy) {
+			vp->missed++;
+			continue;
+		}
+		if (!vp->enc && vprof_open(vp)) {
+			TES_LOGE("mix", "%s: cannot open profile %s",
+				 m->room->name, vp->cfg->name);
+			continue;
+		}
+
+		j = calloc(1, sizeof(*j));
+		if (!j)
+			continue;
+		j->m = tes_ref(m);
+		j->vp = tes_ref(vp);
+		memcpy(j->bg, bg, sizeof(bg));
+		j->ts = video_ts(m, now_us);
+		if (vp->want_key &&
+		    now_ms - vp->last_key_ms >= KEYFRAME_GAP_MS) {
+			j->key = true;
+			vp->want_key = false;
+			vp->last_key_ms = now_ms;
+		}
+		fill_cells(m, j, vp, cells, (size_t)ncells, pub, now_us);
+
+		vp->busy = true;
+		if (tes_pool_submit_serial(m->ctx->pool, &vp->chain,
+					   venc_work, venc_done, j))
+			venc_done(-ESHUTDOWN, j);
+	}
+}
+
+/* ---- audio ---- */
+
+static struct tes_aenc *aenc_for(struct aroom *ar, uint32_t id)
+{
+	struct tes_aenc_params prm = {.channels = 1, .bitrate = 32000,
+				      .complexity = 5, .fec = true};
+	size_t lru = 0;
+
+	for (size_t i = 0; i < AENC_SLOTS; i++) {
+		if (ar->enc[i].enc && ar->enc[i].id == id) {
+			ar->enc[i].used = ar->jobs;
+			return ar->enc[i].enc;
+		}
+		if (!ar->enc[i].enc || ar->enc[i].used < ar->enc[lru].used)
+			lru = i;
+	}
+
+	/* a new mix: reuse the encoder unused the longest */
+	ar->enc[lru].enc = tes_deref(ar->enc[lru].enc);
+	if (ar->codec->enc_alloc(&ar->enc[lru].enc, &prm))
+		return NULL;
+	ar->enc[lru].id = id;
+	ar->enc[lru].used = ar->jobs;
+
+	return ar->enc[lru].enc;
+}
+
+static void encode_mix(struct ajob *j, uint32_t id, const struct tes_pcm *pcm)
+{
+	struct tes_aenc *e = aenc_for(j->ar, id);
+	int n;
+
+	if (!e || !pcm || j->nout == AENC_SLOTS)
+		return;
+	n = j->ar->codec->encode(e, pcm, j->out[j->nout].data, OPUS_MAX);
+	if (n <= 0)
+		return;
+	j->out[j->nout].id = id;
+	j->out[j->nout].len = n;
+	j->nout++;
+}
+
+static void amix_work(void *arg)
+{
+	struct ajob *j = arg;
+	struct aroom *ar = j->ar;
+	struct tes_amix_input ins[256];
+	struct tes_pcm *pcms[256] = {NULL};
+	struct tes_level lv[256];
+	struct tes_amix_result res;
+	size_t n = TES_MIN(j->n, TES_ARRAY_SIZE(ins));
+
+	ar->jobs++;
+	for (size_t i = 0; i < n; i++) {
+		struct ajob_in *in = &j->in[i];
+		struct tes__mixin *mi = in->mi;
+
+		if (in->au)
+			(void)mi->acodec->decode(mi->adec, in->au->data,
+						 in->au->len, false, &pcms[i]);
+		else if (in->plc)
+			(void)mi->acodec->decode(mi->adec, NULL, 0, false,
+						 &pcms[i]);
+
+		ins[i].id = mi->num;
+		ins[i].pcm = pcms[i];
+		ins[i].level = in->au && in->au->audio_level >= 0
+				       ? in->au->audio_level
+				       : -1;
+		lv[i].id = mi->num;
+		lv[i].dbov = pcms[i] ? (ins[i].level >= 0
+						? ins[i].level
+						: tes_pcm_level_dbov(pcms[i]))
+				     : TES_LEVEL_SILENT;
+	}
+
+	tes_speaker_det_update(ar->det, lv, n, j->now_ms);
+	j->has_speaker = tes_speaker_det_active(ar->det, &j->speaker);
+
+	if (!tes_amix_mix(ar->amix, ins, n, j->now_ms, &res)) {
+		encode_mix(j, 0, res.everyone);
+		for (size_t i = 0; i < res.nminus; i++)
+			encode_mix(j, res.minus[i].id, res.minus[i].pcm);
+		tes_amix_result_clear(&res);
+	}
+
+	for (size_t i = 0; i < n; i++)
+		tes_deref(pcms[i]);
+}
+
+static void amix_done(int err, void *arg)
+{
+	struct ajob *j = arg;
+	struct tes__mix *m = j->m;
+	struct tes__part *parts[256];
+	size_t n;
+
+	m->abusy = false;
+	if (err || !m->room)
+		goto out;
+
+	if (j->has_speaker)
+		m->speaker = j->speaker;
+
+	n = sorted_parts(m->room, parts, TES_ARRAY_SIZE(parts));
+	for (size_t i = 0; i < n; i++) {
+		const struct tes__stream *cst;
+		size_t pick = SIZE_MAX;
+
+		if (!sends_to(parts[i], TES_MEDIA_AUDIO, &cst))
+			continue;
+		/* its own mix-minus if it is a mixed speaker, else the
+		 * shared mix */
+		for (size_t k = 0; k < j->nout; k++) {
+			if (j->out[k].id == parts[i]->num)
+				pick = k;
+			else if (j->out[k].id == 0 && pick == SIZE_MAX)
+				pick = k;
+		}
+		if (pick == SIZE_MAX)
+			continue;
+		send_media(parts[i], (struct tes__stream *)cst,
+			   j->out[pick].data, (size_t)j->out[pick].len, false,
+			   j->ts);
+	}
+
+out:
+	for (size_t i = 0; i < j->n; i++) {
+		tes_deref(j->in[i].au);
+		tes_deref(j->in[i].mi);
+	}
+	tes_deref(j->ar);
+	tes_deref(m);
+	free(j);
+}
+
+static void send_reports(struct tes__mix *m, struct tes__part *p,
+			 uint64_t now_us)
+{
+	uint8_t buf[512];
+	size_t len = 0;
+	uint64_t ntp = tes_ntp_now();
+	int n;
+
+	for (size_t i = 0; i < p->n_streams; i++) {
+		struct tes__stream *st = &p->streams[i];
+
+		if (!st->we_send)
+			continue;
+		n = tes_rtcp_build_sr(buf + len, sizeof(buf) - len,
+				      st->out_ssrc, ntp,
+				      st->kind == TES_MEDIA_VIDEO
+					      ? video_ts(m, now_us)
+					      : audio_ts_now(m, now_us),
+				      st->out_packets, st->out_octets);
+		if (n > 0)
+			len += (size_t)n;
+	}
+	for (size_t i = 0; i < p->n_streams; i++) {
+		struct tes__stream *st = &p->streams[i];
+
+		if (st->kind != TES_MEDIA_VIDEO || !st->we_recv ||
+		    !st->in_ssrc)
+			continue;
+		n = tes_rtcp_build_remb(buf + len, sizeof(buf) - len,
+					st->out_ssrc ? st->out_ssrc : 1,
+					REMB_BPS, &st->in_ssrc, 1);
+		if (n > 0)
+			len += (size_t)n;
+	}
+	if (len)
+		(void)tes__part_send_rtcp(p, buf, len);
+}
+
+static void audio_tick(uv_timer_t *t)
+{
+	struct tes__mix *m = t->data;
+	struct tes__part *parts[256];
+	uint64_t now_us = tes_now_us();
+	size_t n, nin = 0;
+	struct ajob *j;
+
+	n = sorted_parts(m->room, parts, TES_ARRAY_SIZE(parts));
+	for (size_t i = 0; i < n; i++) {
+		if (parts[i]->mix)
+			tes__mixin_tick(parts[i]->mix, now_us);
+		if (parts[i]->mix && parts[i]->mix->acodec)
+			nin++;
+	}
+
+	if (m->aticks % RTCP_EVERY_TICKS == 0) {
+		for (size_t i = 0; i < n; i++) {
+			if (parts[i]->state == TES__PART_CONNECTED)
+				send_reports(m, parts[i], now_us);
+		}
+	}
+
+	if (m->abusy) {
+		/* the last mix is still running: skip a block, keep time */
+		m->amissed++;
+		m->aticks++;
+		m->last_atick_us = now_us;
+		return;
+	}
+
+	j = calloc(1, sizeof(*j) + nin * sizeof(j->in[0]));
+	if (!j)
+		return;
+	j->m = tes_ref(m);
+	j->ar = tes_ref(m->ar);
+	j->now_ms = now_us / 1000;
+	j->ts = m->ats_base + (uint32_t)(m->aticks * TES_AUDIO_FRAME_SAMPLES);
+	for (size_t i = 0; i < n && j->n < nin; i++) {
+		struct tes__mixin *mi = parts[i]->mix;
+		struct ajob_in *in;
+
+		if (!mi || !mi->acodec)
+			continue;
+		in = &j->in[j->n++];
+		in->mi = tes_ref(mi);
+		in->au = tes__mixin_audio_pop(mi, now_us, &in->plc);
+	}
+	m->aticks++;
+	m->last_atick_us = now_us;
+
+	m->abusy = true;
+	if (tes_pool_submit_serial(m->ctx->pool, &m->ar->chain, amix_work,
+				   amix_done, j))
+		amix_done(-ESHUTDOWN, j);
+}
+
+void tes__mix_set_layout(struct tes__mix *m, const char *name)
+{
+	snprintf(m->layout, sizeof(m->layout), "%s", name);
+}
+
+void tes__mix_info(struct tes__mix *m, struct tes_room_info *ri)
+{
+	ri->layout = m->cells_layout[0] ? m->cells_layout : m->layout;
+	ri->speaker = m->speaker_id;
+	ri->cells = m->cells;
+	ri->ncells = m->ncells;
+	ri->audio_ticks = m->aticks;
+	ri->audio_missed = m->amissed;
+	for (size_t i = 0; i < m->n_prof; i++) {
+		ri->video_frames += m->prof[i]->frames;
+		ri->video_missed += m->prof[i]->missed;
+	}
+}
+
+/* ---- lifetime ---- */
+
+static void vprof_destructor(void *data)
+{
+	struct vprof *vp = data;
+
+	tes_deref(vp->enc);
+	tes_deref(vp->canvas);
+}
+
+static void aroom_destructor(void *data)
+{
+	struct aroom *ar = data;
+
+	for (size_t i = 0; i < AENC_SLOTS; i++)
+		tes_deref(ar->enc[i].enc);
+	tes_deref(ar->amix);
+	tes_deref(ar->det);
+}
+
+static void mix_destructor(void *data)
+{
+	struct tes__mix *m = data;
+
+	for (size_t i = 0; i < m->n_prof; i++)
+		tes_deref(m->prof[i]);
+	tes_deref(m->ar);
+}
+
+int tes__mix_alloc(struct tes__mix **mp, struct tes__room *room,
+		   struct tes__mixctx *ctx)
+{
+	const struct tes_conf *conf = ctx->conf;
+	struct tes_topk_cfg tk = {
+		.k = conf->audio_speakers,
+		.margin_db = TES_TOPK_MARGIN_DB,
+		.hold_ms = TES_TOPK_HOLD_MS,
+		.release_ms = TES_TOPK_RELEASE_MS,
+		.gate_dbov = TES_LEVEL_GATE,
+	};
+	struct tes_topk_cfg sk = tk;
+	uv_loop_t *loop = ctx->loop;
+	struct tes__mix *m;
+	unsigned max_fps = 1;
+	int err = -ENOMEM;
+
+	m = tes_alloc(sizeof(*m), mix_destructor);
+	if (!m)
+		return -ENOMEM;
+	m->room = room;
+	m->ctx = ctx;
+	m->t0_us = tes_now_us();
+	m->vts_base = tes_rand_u32();
+	m->ats_base = tes_rand_u32();
+	snprintf(m->layout, sizeof(m->layout), "%s", conf->default_layout);
+
+	for (size_t i = 0; i < conf->n_profiles; i++) {
+		struct vprof *vp = tes_alloc(sizeof(*vp), vprof_destructor);
+
+		if (!vp)
+			goto fail;
+		vp->cfg = &conf->profiles[i];
+		vp->codec = tes_vcodec_find(vp->cfg->codec);
+		vp->want_key = true;
+		m->prof[m->n_prof++] = vp;
+		if (!vp->codec)
+			goto fail;
+		max_fps = TES_MAX(max_fps, vp->cfg->fps);
+	}
+
+	m->ar = tes_alloc(sizeof(*m->ar), aroom_destructor);
+	if (!m->ar)
+		goto fail;
+	m->ar->codec = tes_acodec_find("opus");
+	sk.margin_db = TES_SPEAKER_MARGIN_DB;
+	sk.hold_ms = TES_SPEAKER_HOLD_MS;
+	if (!m->ar->codec || tes_amix_alloc(&m->ar->amix, 1, &tk) ||
+	    tes_speaker_det_alloc(&m->ar->det, &sk))
+		goto fail;
+
+	uv_timer_init(loop, &m->vtimer);
+	uv_timer_init(loop, &m->atimer);
+	m->vtimer.data = m;
+	m->atimer.data = m;
+	m->open_handles = 2;
+	uv_timer_start(&m->vtimer, video_tick, 1000 / max_fps, 1000 / max_fps);
+	uv_timer_start(&m->atimer, audio_tick, AUDIO_TICK_MS, AUDIO_TICK_MS);
+
+	*mp = m;
+	return 0;
+
+fail:
+	TES_LOGE("mix", "%s: cannot set up mixing", room->name);
+	tes_deref(m);
+	return err;
+}
+
+static void timer_closed(uv_handle_t *h)
+{
+	struct tes__mix *m = h->data;
+
+	if (--m->open_handles == 0)
+		tes_deref(m);
+}
+
+void tes__mix_close(struct tes__mix *m)
+{
+	if (!m)
+		return;
+
+	TES_LOGI("mix", "%s: mixed %llu audio blocks (%llu skipped)",
+		 m->room ? m->room->name : "?",
+		 (unsigned long long)m->aticks,
+		 (unsigned long long)m->amissed);
+	for (size_t i = 0; i < m->n_prof; i++) {
+		if (m->prof[i]->frames)
+			TES_LOGI("mix", "  profile %s: %llu frames, %llu "
+				 "ticks missed", m->prof[i]->cfg->name,
+				 (unsigned long long)m->prof[i]->frames,
+				 (unsigned long long)m->prof[i]->missed);
+	}
+
+	/* jobs still running hold references; they see room == NULL */
+	m->room = NULL;
+	uv_timer_stop(&m->vtimer);
+	uv_timer_stop(&m->atimer);
+	uv_close((uv_handle_t *)&m->vtimer, timer_closed);
+	uv_close((uv_handle_t *)&m->atimer, timer_closed);
+}

@@ -1,0 +1,54 @@
+/**
+ * @file mix_int.h  Between the room side (mix.c) and the participant side
+ * (mixpart.c) of the mix room mode.
+ */
+#ifndef TES_MIX_INT_H
+#define TES_MIX_INT_H
+
+#include "codecs/codec.h"
+#include "mixer/mixer.h"
+#include "room/room_int.h"
+#include "rtp/ingress.h"
+
+enum {
+	TES__AQ_MAX = 8,        /* audio jitter queue: 160 ms at most */
+	TES__AQ_PRIME = 2,      /* packets queued before playout starts */
+	TES__VJOBS_MAX = 4,     /* decode jobs in flight before dropping */
+	TES__PLI_RETRY_US = 500000, /* ask again while no keyframe came */
+};
+
+/*
+ * A participant's media inside a mixed room.  Refcounted: decode and mix
+ * jobs hold a reference, so a participant may leave while they run.
+ * Fields are owned as marked: loop = loop thread; job = the worker that
+ * runs this input's jobs (one at a time: a serial chain).
+ */
+struct tes__mixin {
+	struct tes__part *part;          /* loop: weak, NULL after leave */
+	uint32_t num;                    /* participant number (mix id) */
+	struct tes_ingress *vin;         /* loop: video frame assembly */
+	struct tes_ingress *ain;         /* loop: audio packets in order */
+	unsigned vjobs;                  /* loop: decode jobs in flight */
+	bool vskip_to_key;               /* loop: dropped a frame */
+	uint64_t vpli_us;                /* loop: last keyframe request */
+	struct tes_ingress_au *aq[TES__AQ_MAX]; /* loop: audio jitter queue */
+	unsigned aq_head;                /* loop */
+	unsigned aq_n;                   /* loop */
+	bool a_primed;                   /* loop: playout started */
+	uint64_t a_last_us;              /* loop: last packet played */
+	const struct tes_vcodec *vcodec; /* video codec, NULL: no video in */
+	struct tes_vdec *vdec;           /* job */
+	bool vdec_wait_key;              /* job: need a keyframe first */
+	uint64_t vdec_errors;            /* job */
+	struct tes_pool_chain vchain;    /* pool: this input's decodes */
+	struct tes_slot *slot;           /* any: newest decoded frame */
+	const struct tes_acodec *acodec; /* audio codec, NULL: no audio in */
+	struct tes_adec *adec;           /* the room's audio job */
+};
+
+/* mixpart.c */
+struct tes_ingress_au *tes__mixin_audio_pop(struct tes__mixin *mi,
+					    uint64_t now_us, bool *plc);
+void tes__mixin_tick(struct tes__mixin *mi, uint64_t now_us);
+
+#endif /* TES_MIX_INT_H */

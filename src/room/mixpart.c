@@ -1,0 +1,413 @@
+/**
+ * @file mixpart.c  Mix room mode, participant side: incoming RTP goes
+ * through an ingress stream (reorder, NACK, frame assembly, keyframe
+ * requests), complete video frames are decoded on the worker pool into the
+ * participant's latest-frame slot, audio packets wait in a small jitter
+ * queue for the room's 20 ms audio tick.  RTCP from the participant asks
+ * for keyframes of the profile it receives.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "room/mix_int.h"
+
+enum {
+	AUDIO_PLC_MS = 200,    /* conceal losses this long, then stop */
+};
+
+struct vjob {
+	struct tes__mixin *mi;
+	struct tes_ingress_au *au;
+	int err;
+};
+
+static struct tes__stream *stream_of(struct tes__part *p,
+				     enum tes_media_kind kind)
+{
+	return tes__part_stream_by_kind(p, kind);
+}
+
+static void send_pli(struct tes__part *p)
+{
+	struct tes__stream *v = stream_of(p, TES_MEDIA_VIDEO);
+	uint8_t buf[64];
+	int n;
+
+	if (!v || !v->in_ssrc)
+		return;
+	n = tes_rtcp_build_pli(buf, sizeof(buf), v->out_ssrc ? v->out_ssrc : 1,
+			       v->in_ssrc);
+	if (n > 0)
+		(void)tes__part_send_rtcp(p, buf, (size_t)n);
+}
+
+/* ---- ingress handlers (loop thread) ---- */
+
+static void vdec_work(void *arg)
+{
+	struct vjob *j = arg;
+	struct tes__mixin *mi = j->mi;
+	struct tes_frame *f = NULL;
+
+	if (mi->vdec_wait_key && !j->au->keyframe) {
+		j->err = -EAGAIN;
+		return;
+	}
+
+	j->err = mi->vcodec->decode(mi->vdec, j->au->data, j->au->len, &f);
+	if (j->err == -EBADMSG) {
+		/* never feed the decoder on top of a broken picture */
+		mi->vdec_wait_key = true;
+		mi->vdec_errors++;
+		return;
+	}
+	if (j->err)
+		return;
+
+	mi->vdec_wait_key = false;
+	f->time_us = j->au->arrival_us;
+	f->rtp_ts = j->au->ts;
+	tes_slot_put(mi->slot, f);
+	tes_deref(f);
+}
+
+static void vdec_done(int err, void *arg)
+{
+	struct vjob *j = arg;
+	struct tes__mixin *mi = j->mi;
+
+	mi->vjobs--;
+	if (!err && j->err == -EBADMSG && mi->part) {
+		mi->part->cnt.decode_errors++;
+		send_pli(mi->part);
+	}
+
+	tes_deref(j->au);
+	tes_deref(mi);
+	free(j);
+}
+
+static void video_au(struct tes_ingress_au *au, void *arg)
+{
+	struct tes__mixin *mi = arg;
+	struct tes__part *p = mi->part;
+	struct vjob *j;
+
+	if (!p || !mi->vdec)
+		goto drop;
+
+	if (mi->vskip_to_key && !au->keyframe)
+		goto drop;
+	if (mi->vskip_to_key)
+		TES_LOGI("mix", "%s/%s: keyframe, decoding again",
+			 p->room->name, p->id);
+
+	/* a decoder that cannot keep up must not delay anything else: drop
+	 * and restart from the next keyframe */
+	if (mi->vjobs >= TES__VJOBS_MAX && !au->keyframe) {
+		if (!mi->vskip_to_key) {
+			TES_LOGI("mix", "%s/%s: decoder %u frames behind: "
+				 "dropping until a keyframe", p->room->name,
+				 p->id, mi->vjobs);
+			mi->vskip_to_key = true;
+			mi->vpli_us = tes_now_us();
+			p->cnt.pli_out++;
+			send_pli(p);
+		}
+		p->cnt.frames_dropped++;
+		goto drop;
+	}
+	mi->vskip_to_key = false;
+
+	j = calloc(1, sizeof(*j));
+	if (!j)
+		goto drop;
+	j->mi = tes_ref(mi);
+	j->au = au;
+	if (tes_pool_submit_serial(p->ctx->pool, &mi->vchain, vdec_work,
+				   vdec_done, j)) {
+		tes_deref(mi);
+		free(j);
+		goto drop;
+	}
+	mi->vjobs++;
+	return;
+
+drop:
+	tes_deref(au);
+}
+
+static void video_nack(const uint16_t *seqs, size_t n, void *arg)
+{
+	struct tes__mixin *mi = arg;
+	struct tes__part *p = mi->part;
+	struct tes__stream *v;
+	struct tes_rtcp_nack nk[32];
+	size_t cnt = 0;
+	uint8_t buf[256];
+	int len;
+
+	if (!p || !(v = stream_of(p, TES_MEDIA_VIDEO)))
+		return;
+
+	/* seqs are ascending: pack them into PID + bitmask entries */
+	for (size_t i = 0; i < n && cnt < TES_ARRAY_SIZE(nk); i++) {
+		uint16_t d = (uint16_t)(seqs[i] - (cnt ? nk[cnt - 1].pid : 0));
+
+		if (cnt && d >= 1 && d <= 16) {
+			nk[cnt - 1].blp |= (uint16_t)(1u << (d - 1));
+			continue;
+		}
+		nk[cnt].pid = seqs[i];
+		nk[cnt].blp = 0;
+		cnt++;
+	}
+
+	len = tes_rtcp_build_nack(buf, sizeof(buf), v->out_ssrc ? v->out_ssrc
+								: 1,
+				  v->in_ssrc, nk, cnt);
+	if (len > 0 && !tes__part_send_rtcp(p, buf, (size_t)len))
+		p->cnt.nack_out++;
+}
+
+static void video_keyframe(void *arg)
+{
+	struct tes__mixin *mi = arg;
+
+	if (mi->part) {
+		mi->part->cnt.pli_out++;
+		send_pli(mi->part);
+	}
+}
+
+static void audio_au(struct tes_ingress_au *au, void *arg)
+{
+	struct tes__mixin *mi = arg;
+
+	if (mi->aq_n == TES__AQ_MAX) {
+		/* bound the delay: the oldest packet goes */
+		tes_deref(mi->aq[mi->aq_head]);
+		mi->aq_head = (mi->aq_head + 1) % TES__AQ_MAX;
+		mi->aq_n--;
+		if (mi->part)
+			mi->part->cnt.audio_dropped++;
+	}
+	mi->aq[(mi->aq_head + mi->aq_n) % TES__AQ_MAX] = au;
+	mi->aq_n++;
+}
+
+struct tes_ingress_au *tes__mixin_audio_pop(struct tes__mixin *mi,
+					    uint64_t now_us, bool *plc)
+{
+	struct tes_ingress_au *au;
+
+	*plc = false;
+
+	if (!mi->a_primed) {
+		if (mi->aq_n < TES__AQ_PRIME)
+			return NULL;
+		mi->a_primed = true;
+	}
+
+	if (!mi->aq_n) {
+		/* underrun: conceal for a while, then wait to re-prime */
+		if (now_us - mi->a_last_us < AUDIO_PLC_MS * 1000u) {
+			*plc = true;
+		}
+		else {
+			mi->a_primed = false;
+		}
+		return NULL;
+	}
+
+	/* keep the queue short: more than the prime depth plus a margin
+	 * means we run behind the sender's clock; skip one */
+	if (mi->aq_n > TES__AQ_PRIME + 3) {
+		tes_deref(mi->aq[mi->aq_head]);
+		mi->aq_head = (mi->aq_head + 1) % TES__AQ_MAX;
+		mi->aq_n--;
+	}
+
+	au = mi->aq[mi->aq_head];
+	mi->aq_head = (mi->aq_head + 1) % TES__AQ_MAX;
+	mi->aq_n--;
+	mi->a_last_us = now_us;
+
+	return au;
+}
+
+void tes__mixin_tick(struct tes__mixin *mi, uint64_t now_us)
+{
+	/* a sender may ignore one request: keep asking until it comes */
+	if (mi->vskip_to_key && mi->part &&
+	    now_us - mi->vpli_us >= TES__PLI_RETRY_US) {
+		mi->vpli_us = now_us;
+		mi->part->cnt.pli_out++;
+		send_pli(mi->part);
+	}
+
+	if (mi->vin)
+		tes_ingress_tick(mi->vin, now_us);
+	if (mi->ain)
+		tes_ingress_tick(mi->ain, now_us);
+}
+
+/* ---- lifetime ---- */
+
+static void mixin_destructor(void *data)
+{
+	struct tes__mixin *mi = data;
+
+	tes_deref(mi->vin);
+	tes_deref(mi->ain);
+	while (mi->aq_n) {
+		tes_deref(mi->aq[mi->aq_head]);
+		mi->aq_head = (mi->aq_head + 1) % TES__AQ_MAX;
+		mi->aq_n--;
+	}
+	tes_deref(mi->vdec);
+	tes_deref(mi->adec);
+	tes_deref(mi->slot);
+}
+
+static int video_in(struct tes__mixin *mi, const struct tes__stream *st)
+{
+	struct tes_ingress_cfg cfg = {
+		.codec = strncasecmp(st->codec, "H264", 4) ? TES_INGRESS_VP8
+							   : TES_INGRESS_H264,
+		.au_h = video_au,
+		.nack_h = video_nack,
+		.keyframe_h = video_keyframe,
+		.arg = mi,
+	};
+	char name[8];
+	int err;
+
+	snprintf(name, sizeof(name), "%.*s", (int)strcspn(st->codec, "/"),
+		 st->codec);
+	mi->vcodec = tes_vcodec_find(name);
+	if (!mi->vcodec)
+		return -ENOTSUP;
+
+	err = mi->vcodec->dec_alloc(&mi->vdec);
+	if (!err)
+		err = tes_ingress_alloc(&mi->vin, &cfg);
+	mi->vdec_wait_key = true;
+
+	return err;
+}
+
+static int audio_in(struct tes__mixin *mi, const struct tes__stream *st)
+{
+	struct tes_ingress_cfg cfg = {
+		.codec = TES_INGRESS_OPUS,
+		.au_h = audio_au,
+		.arg = mi,
+		.audio_level_id = st->audio_level_id,
+	};
+	int err;
+
+	mi->acodec = tes_acodec_find("opus");
+	if (!mi->acodec)
+		return -ENOTSUP;
+
+	err = mi->acodec->dec_alloc(&mi->adec, 1);
+	if (!err)
+		err = tes_ingress_alloc(&mi->ain, &cfg);
+
+	return err;
+}
+
+int tes__mixin_alloc(struct tes__part *p, struct tes__mixctx *ctx)
+{
+	struct tes__mixin *mi;
+	int err = 0;
+
+	mi = tes_alloc(sizeof(*mi), mixin_destructor);
+	if (!mi)
+		return -ENOMEM;
+	mi->part = p;
+	mi->num = p->num;
+
+	err = tes_slot_alloc(&mi->slot);
+	for (size_t i = 0; !err && i < p->n_streams; i++) {
+		const struct tes__stream *st = &p->streams[i];
+
+		if (!st->we_recv)
+			continue;
+		err = st->kind == TES_MEDIA_VIDEO ? video_in(mi, st)
+						  : audio_in(mi, st);
+	}
+	if (err) {
+		tes_deref(mi);
+		return err;
+	}
+
+	p->ctx = ctx;
+	p->mix = mi;
+
+	return 0;
+}
+
+void tes__mixin_detach(struct tes__part *p)
+{
+	if (!p->mix)
+		return;
+	p->mix->part = NULL;
+	p->mix = tes_deref(p->mix);
+}
+
+/* ---- packets from the participant (loop thread) ---- */
+
+void tes__mix_rtp(struct tes__part *p, struct tes__stream *st,
+		  const struct tes_rtp_hdr *h)
+{
+	struct tes__mixin *mi = p->mix;
+	struct tes_ingress *in;
+
+	if (!mi)
+		return;
+	in = st->kind == TES_MEDIA_VIDEO ? mi->vin : mi->ain;
+	if (in)
+		tes_ingress_push(in, h, tes_now_us());
+}
+
+static bool about_our_video(struct tes__part *p, uint32_t ssrc)
+{
+	struct tes__stream *v = stream_of(p, TES_MEDIA_VIDEO);
+
+	return v && v->we_send && ssrc == v->out_ssrc;
+}
+
+void tes__mix_rtcp(struct tes__part *p, const uint8_t *buf, size_t len)
+{
+	struct tes_rtcp_iter it;
+	struct tes_rtcp_pkt pkt;
+	bool key = false;
+
+	tes_rtcp_iter_init(&it, buf, len);
+	while (!tes_rtcp_next(&it, &pkt)) {
+		if (pkt.pt != TES_RTCP_PSFB)
+			continue;
+		if (pkt.count == TES_RTCP_FMT_PLI)
+			key |= about_our_video(p, pkt.media_ssrc);
+		else if (pkt.count == TES_RTCP_FMT_FIR) {
+			/* FIR names its target in each 8-byte FCI entry */
+			for (size_t o = 0; o + 8 <= pkt.fci_len; o += 8)
+				key |= about_our_video(p,
+						       tes_rd32(pkt.fci + o));
+		}
+	}
+
+	if (key && p->room->mix)
+		tes__mix_keyframe(p->room->mix, p);
+}
+
+void tes__mix_connected(struct tes__part *p)
+{
+	/* the receiver needs a keyframe of its profile, and we want one of
+	 * the participant's own video to start decoding */
+	if (p->room->mix)
+		tes__mix_keyframe(p->room->mix, p);
+	send_pli(p);
+}

@@ -1,0 +1,201 @@
+// Mix room: three Chromium participants, each sending its own solid colour
+// and its own tone, join one room.  Each receives one 1280x720 composite
+// whose cells show the participants' colours where GET /rooms/{room} says
+// the layout put them, and audio from the others; a participant alone in
+// the room hears (near) silence: mix-minus leaves its own voice out.
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import os from 'node:os';
+import {
+  TESSERA_ROOT, Suite, startServer, launchBrowser, openDemoPage, join, waitStats, request,
+  assert, assertEq, addCleanShutdownStep, poll, sleep,
+} from './lib.mjs';
+
+const ROOM = 'mix-test';
+const PEOPLE = [
+  { name: 'red', rgb: [230, 30, 30], tone: 330 },
+  { name: 'green', rgb: [30, 200, 40], tone: 550 },
+  { name: 'blue', rgb: [30, 40, 230], tone: 770 },
+];
+const suite = new Suite('mix', { deadlineMs: 150000 });
+let server;
+
+function makeMedia(dir, who) {
+  const hex = who.rgb.map((c) => c.toString(16).padStart(2, '0')).join('');
+  who.y4m = path.join(dir, `${who.name}.y4m`);
+  who.wav = path.join(dir, `${who.name}.wav`);
+  execFileSync('ffmpeg', ['-v', 'error', '-y', '-f', 'lavfi', '-i',
+    `color=c=0x${hex}:size=640x360:rate=30`, '-t', '2', '-pix_fmt', 'yuv420p', who.y4m]);
+  execFileSync('ffmpeg', ['-v', 'error', '-y', '-f', 'lavfi', '-i',
+    `sine=frequency=${who.tone}:sample_rate=48000`, '-t', '5', '-ac', '1', who.wav]);
+}
+
+// Reads the received <video> into a canvas and returns the RGB at each of
+// the given points (fractions of the picture).
+function sample(page, points) {
+  return page.evaluate((pts) => {
+    const v = document.getElementById('remote');
+    const c = document.createElement('canvas');
+    c.width = v.videoWidth;
+    c.height = v.videoHeight;
+    const g = c.getContext('2d');
+    g.drawImage(v, 0, 0);
+    return pts.map(([x, y]) => Array.from(
+      g.getImageData(Math.floor(x * c.width), Math.floor(y * c.height), 1, 1).data.slice(0, 3)));
+  }, points);
+}
+
+const close = (a, b) => a.every((v, i) => Math.abs(v - b[i]) < 60);
+
+let layoutsFile;
+
+suite.test('server, media files and three browsers', async () => {
+  // a private copy of the presets, so the test can edit it live
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'tessera-layouts-'));
+  layoutsFile = path.join(tmp, 'layouts.yaml');
+  fs.copyFileSync(path.join(TESSERA_ROOT, 'conf', 'layouts.yaml'), layoutsFile);
+  server = suite.server = await startServer({ mode: 'mix', layoutsFile });
+  for (const who of PEOPLE) {
+    makeMedia(server.dir, who);
+    who.browser = await launchBrowser([
+      `--use-file-for-fake-video-capture=${who.y4m}`,
+      `--use-file-for-fake-audio-capture=${who.wav}`,
+    ]);
+    ({ page: who.page } = await openDemoPage(who.browser, server, who.name));
+  }
+});
+
+suite.test('alone in the room: own video in the grid, own voice left out', async () => {
+  const a = PEOPLE[0];
+  const r = await join(a.page, ROOM);
+  assertEq(r.status, 201, 'WHIP status');
+  a.id = new URL(r.location).pathname.split('/').pop();
+  const s = await waitStats(a.page, (x) => x.connectionState === 'connected'
+    && x.inboundVideo.framesDecoded > 20 && x.inboundAudio.packetsReceived > 100, 20000);
+  console.log(`  ${a.name}: video ${s.stats.inboundVideo.frameWidth}x${s.stats.inboundVideo.frameHeight}`
+    + ` frames=${s.stats.inboundVideo.framesDecoded}, audio packets=`
+    + `${s.stats.inboundAudio.packetsReceived} level=${s.stats.inboundAudio.audioLevel}`);
+  assert(s.ok, `${a.name} did not get the mix: ${JSON.stringify(s.stats)}`);
+  assertEq(s.stats.inboundVideo.frameWidth, 1280, 'mix width');
+  assertEq(s.stats.inboundVideo.frameHeight, 720, 'mix height');
+  assert(s.stats.inboundAudio.audioLevel < 0.003,
+    `alone, ${a.name} hears level ${s.stats.inboundAudio.audioLevel}: its own tone came back`);
+});
+
+suite.test('two more join; everyone hears the others', async () => {
+  for (const who of PEOPLE.slice(1)) {
+    const r = await join(who.page, ROOM);
+    assertEq(r.status, 201, 'WHIP status');
+    who.id = new URL(r.location).pathname.split('/').pop();
+  }
+  for (const who of PEOPLE) {
+    const s = await waitStats(who.page, (x) => x.connectionState === 'connected'
+      && x.inboundVideo.framesDecoded > 30 && x.inboundAudio.audioLevel > 0.01, 20000);
+    console.log(`  ${who.name}: video ${s.stats.inboundVideo.frameWidth}x${s.stats.inboundVideo.frameHeight}`
+      + ` frames=${s.stats.inboundVideo.framesDecoded} audio level=${s.stats.inboundAudio.audioLevel}`);
+    assert(s.ok, `${who.name}: ${JSON.stringify(s.stats)}`);
+    assertEq(s.stats.inboundVideo.frameWidth, 1280, `${who.name} mix width`);
+  }
+});
+
+// Waits until GET /rooms shows `layout` with three occupied cells, then
+// checks every browser shows each participant's colour in its cell.
+async function checkCells(layout, timeoutMs) {
+  const t0 = Date.now();
+  const room = await poll(async () => {
+    const r = await request(`${server.base}/rooms/${ROOM}`);
+    return r.json && r.json.mix && r.json.mix.layout === layout
+      && r.json.mix.cells.filter((c) => c.participant).length === 3 ? r.json : null;
+  }, timeoutMs);
+  assert(room, `GET /rooms shows no layout ${layout} with three cells`);
+  const cells = room.mix.cells.filter((c) => c.participant);
+  console.log(`  layout ${room.mix.layout}: ${cells.map((c) => `${c.participant.slice(0, 4)}@`
+    + `(${c.x.toFixed(2)},${c.y.toFixed(2)} ${c.w.toFixed(2)}x${c.h.toFixed(2)})`).join(' ')}`);
+  const colourOf = Object.fromEntries(PEOPLE.map((p) => [p.id, p]));
+  // sample well inside each cell (cells may overlap in a pip layout:
+  // the centre of the topmost one is what shows)
+  const points = cells.map((c) => [c.x + c.w / 2, c.y + c.h / 2]);
+  for (const who of PEOPLE) {
+    const ok = await poll(async () => {
+      const px = await sample(who.page, points);
+      return px.every((rgb, i) => close(rgb, colourOf[cells[i].participant].rgb)) ? px : null;
+    }, Math.max(500, timeoutMs - (Date.now() - t0)), 200);
+    const px = ok || await sample(who.page, points);
+    console.log(`  ${who.name} sees after ${Date.now() - t0} ms: ${px.map((rgb, i) =>
+      `${colourOf[cells[i].participant].name}=${JSON.stringify(rgb)}`).join(' ')}`);
+    if (!ok) {
+      const r = await request(`${server.base}/rooms/${ROOM}`);
+      for (const p of r.json.participants) console.log(`  ${p.id.slice(0, 4)}: ${JSON.stringify(p.counters)}`);
+    }
+    assert(ok, `${who.name} sees the wrong colours in the cells of ${layout}`);
+  }
+  return cells;
+}
+
+const putLayout = (layout) => request(`${server.base}/rooms/${ROOM}/layout`, {
+  method: 'PUT', headers: { 'Content-Type': 'application/json' },
+  body: JSON.stringify({ layout }),
+});
+
+suite.test('every cell shows the colour of the participant the layout put there', async () => {
+  await checkCells('auto', 5000);
+});
+
+suite.test('PUT /rooms/{room}/layout changes what the browsers see within 2 s', async () => {
+  const r = await putLayout('speaker');
+  assertEq(r.status, 200, `PUT layout: ${r.text}`);
+  await checkCells('speaker', 2000);
+  const bad = await putLayout('nonesuch');
+  assertEq(bad.status, 400, 'PUT of an unknown preset');
+  assert(/presets/.test(bad.json.error), `error does not list presets: ${bad.text}`);
+});
+
+suite.test('a layouts file edit is picked up live; a broken edit is refused', async () => {
+  fs.appendFileSync(layoutsFile, [
+    '  row:',
+    '    background: "#000000"',
+    '    slots:',
+    '      - {x: 0, y: 0.25, w: 0.3333, h: 0.5}',
+    '      - {x: 0.3333, y: 0.25, w: 0.3334, h: 0.5}',
+    '      - {x: 0.6667, y: 0.25, w: 0.3333, h: 0.5}',
+    '',
+  ].join('\n'));
+  const seen = await poll(async () => {
+    const r = await request(`${server.base}/layouts`);
+    return r.json.layouts.includes('row');
+  }, 3000, 100);
+  assert(seen, 'the new preset did not appear in GET /layouts within 3 s');
+  assertEq((await putLayout('row')).status, 200, 'PUT the new preset');
+  const cells = await checkCells('row', 2000);
+  assert(cells.every((c) => Math.abs(c.y - 0.25) < 0.01), 'cells are not in one row');
+
+  const good = fs.readFileSync(layoutsFile, 'utf8');
+  fs.writeFileSync(layoutsFile, good.replace('x: 0.6667, y: 0.25', 'x: 1.6667, y: 0.25'));
+  const refused = await poll(() => /keeping the presets in use/.test(server.log()), 3000, 100);
+  assert(refused, 'the broken edit was not reported');
+  const r = await request(`${server.base}/layouts`);
+  assert(r.json.layouts.includes('row'), 'the old presets were dropped after a broken edit');
+  await checkCells('row', 1000);
+  fs.writeFileSync(layoutsFile, good);
+});
+
+suite.test('GET /rooms shows the mixer encoding video and mixing audio', async () => {
+  await sleep(500);
+  const r = await request(`${server.base}/rooms/${ROOM}`);
+  const m = r.json.mix;
+  console.log(`  mix: ${JSON.stringify({ ...m, cells: m.cells.length })}`);
+  for (const p of r.json.participants) {
+    const c = p.counters;
+    console.log(`  ${p.id.slice(0, 4)}: rtp in ${c.rtp_in} out ${c.rtp_out} decode_errors `
+      + `${c.decode_errors} frames_dropped ${c.frames_dropped} nack_out ${c.nack_out}`);
+  }
+  assert(m.video_frames > 60, `only ${m.video_frames} video frames encoded`);
+  assert(m.audio_ticks > 200, `only ${m.audio_ticks} audio blocks mixed`);
+});
+
+suite.finally(async () => {
+  for (const who of PEOPLE) await who.browser?.close().catch(() => {});
+});
+addCleanShutdownStep(suite, () => server);
+await suite.run();
