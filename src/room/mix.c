@@ -27,6 +27,7 @@ enum {
 	REMB_BPS = 2500000,       /* what we let browsers send us */
 	AENC_SLOTS = TES_AMIX_MAX_K + 1,
 	OPUS_MAX = 1276,
+	LAT_SAMPLES = 1024,       /* latency samples kept for percentiles */
 };
 
 /* One output profile of one room (refcounted: encode jobs hold it). */
@@ -82,6 +83,8 @@ struct tes__mix {
 	struct tes_room_cell cells[TES_LAYOUT_MAX_CELLS]; /* loop: last */
 	size_t ncells;                   /* loop */
 	char cells_layout[TES_LAYOUT_NAME_MAX]; /* loop: preset of cells */
+	uint32_t lat_us[LAT_SAMPLES];    /* loop: added latency samples */
+	size_t lat_n;                    /* loop: samples taken (ring) */
 };
 
 struct venc_job {
@@ -92,6 +95,9 @@ struct venc_job {
 	uint8_t bg[3];
 	bool key;
 	uint32_t ts;
+	uint64_t fresh_us[TES_COMPOSE_MAX_CELLS]; /* arrival of input frames
+				      shown here for the first time */
+	size_t nfresh;
 	uint8_t *au;
 	size_t au_len;
 	size_t au_cap;
@@ -305,6 +311,15 @@ static void venc_done(int err, void *arg)
 		goto out;
 
 	vp->frames++;
+	{
+		/* the first packet of this frame leaves now */
+		uint64_t now_us = tes_now_us();
+
+		for (size_t i = 0; i < j->nfresh; i++) {
+			m->lat_us[m->lat_n++ % LAT_SAMPLES] = (uint32_t)
+				TES_MIN(now_us - j->fresh_us[i], UINT32_MAX);
+		}
+	}
 	for (size_t k = 0; k < m->n_prof; k++) {
 		if (m->prof[k] == vp)
 			pc.prof = (int)k;
@@ -349,10 +364,11 @@ static int vprof_open(struct vprof *vp)
 	return err;
 }
 
-static void fill_cells(struct tes__mix *m, struct venc_job *j,
-		       const struct vprof *vp, const struct tes_cell *cells,
-		       size_t ncells, struct tes__part **pub, uint64_t now_us)
+static void fill_cells(struct tes__mix *m, struct venc_job *j, size_t prof,
+		       const struct tes_cell *cells, size_t ncells,
+		       struct tes__part **pub, uint64_t now_us)
 {
+	const struct vprof *vp = m->prof[prof];
 	uint32_t stale_us = m->ctx->conf->placeholder_after_ms * 1000u;
 
 	j->n = 0;
@@ -361,7 +377,7 @@ static void fill_cells(struct tes__mix *m, struct venc_job *j,
 		struct tes_compose_cell *cc = &j->cells[j->n++];
 		struct tes__part *p = c->participant >= 0
 					      ? pub[c->participant] : NULL;
-		uint64_t put_us = 0;
+		uint64_t put_us = 0, seq = 0;
 
 		tes_compose_rect(c->x, c->y, c->w, c->h, vp->cfg->width,
 				 vp->cfg->height, &cc->x, &cc->y, &cc->w,
@@ -370,12 +386,17 @@ static void fill_cells(struct tes__mix *m, struct venc_job *j,
 		cc->letterbox = c->fit == TES_FIT_LETTERBOX;
 		cc->border = c->border;
 		cc->src = p && p->mix ? tes_slot_get_ex(p->mix->slot, &put_us,
-							NULL)
+							&seq)
 				      : NULL;
 		/* the frame may be newer than now_us: compare without
 		 * unsigned underflow */
 		if (cc->src && now_us > put_us + stale_us)
 			cc->src = tes_deref((void *)cc->src);
+		if (cc->src && seq != p->mix->shown_seq[prof]) {
+			/* first time this input frame is composed here */
+			p->mix->shown_seq[prof] = seq;
+			j->fresh_us[j->nfresh++] = cc->src->time_us;
+		}
 		/* a muted grey of the participant's own shade */
 		cc->ph_y = 48;
 		cc->ph_u = (uint8_t)(118 + (p ? (p->num * 7) % 20 : 10));
@@ -478,7 +499,7 @@ static void video_tick(uv_timer_t *t)
 			vp->want_key = false;
 			vp->last_key_ms = now_ms;
 		}
-		fill_cells(m, j, vp, cells, (size_t)ncells, pub, now_us);
+		fill_cells(m, j, k, cells, (size_t)ncells, pub, now_us);
 
 		vp->busy = true;
 		if (tes_pool_submit_serial(m->ctx->pool, &vp->chain,
@@ -723,8 +744,25 @@ void tes__mix_set_layout(struct tes__mix *m, const char *name)
 	snprintf(m->layout, sizeof(m->layout), "%s", name);
 }
 
+static int cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
 void tes__mix_info(struct tes__mix *m, struct tes_room_info *ri)
 {
+	uint32_t sorted[LAT_SAMPLES];
+	size_t n = TES_MIN(m->lat_n, LAT_SAMPLES);
+
+	if (n) {
+		memcpy(sorted, m->lat_us, n * sizeof(sorted[0]));
+		qsort(sorted, n, sizeof(sorted[0]), cmp_u32);
+		ri->latency_p50_us = sorted[n / 2];
+		ri->latency_p99_us = sorted[(n * 99) / 100];
+		ri->latency_samples = n;
+	}
 	ri->layout = m->cells_layout[0] ? m->cells_layout : m->layout;
 	ri->speaker = m->speaker_id;
 	ri->cells = m->cells;

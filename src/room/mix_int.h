@@ -42,6 +42,8 @@ struct tes__mixin {
 	uint64_t vdec_errors;            /* job */
 	struct tes_pool_chain vchain;    /* pool: this input's decodes */
 	struct tes_slot *slot;           /* any: newest decoded frame */
+	uint64_t shown_seq[TES_CONF_MAX_PROFILES]; /* loop: slot seq last
+					    composed, per profile */
 	const struct tes_acodec *acodec; /* audio codec, NULL: no audio in */
 	struct tes_adec *adec;           /* the room's audio job */
 };

@@ -100,6 +100,10 @@ struct tes_room_info {
 	uint64_t audio_missed;   /**< Mix: audio ticks skipped (late job) */
 	uint64_t video_frames;   /**< Mix: frames encoded, all profiles */
 	uint64_t video_missed;   /**< Mix: video ticks skipped (late job) */
+	uint32_t latency_p50_us; /**< Mix: added latency, input frame arrival
+				      to the first packet showing it */
+	uint32_t latency_p99_us; /**< Mix: its 99th percentile */
+	size_t latency_samples;  /**< Mix: samples (the last 1024 frames) */
 };
 
 typedef void (tes_room_info_h)(const struct tes_room_info *ri, void *arg);

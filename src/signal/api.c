@@ -91,13 +91,16 @@ static void room_detail(const struct tes_room_info *ri, void *arg)
 			"x", (double)c->x, "y", (double)c->y,
 			"w", (double)c->w, "h", (double)c->h, "z", c->z));
 	}
-	mix = json_pack("{s:s,s:s,s:o,s:I,s:I,s:I,s:I}",
+	mix = json_pack("{s:s,s:s,s:o,s:I,s:I,s:I,s:I,s:f,s:f,s:I}",
 			"layout", ri->layout, "speaker", ri->speaker,
 			"cells", cells,
 			"audio_ticks", (json_int_t)ri->audio_ticks,
 			"audio_missed", (json_int_t)ri->audio_missed,
 			"video_frames", (json_int_t)ri->video_frames,
-			"video_missed", (json_int_t)ri->video_missed);
+			"video_missed", (json_int_t)ri->video_missed,
+			"latency_p50_ms", ri->latency_p50_us / 1000.0,
+			"latency_p99_ms", ri->latency_p99_us / 1000.0,
+			"latency_samples", (json_int_t)ri->latency_samples);
 	json_object_set_new(obj, "mix", mix);
 }
 
