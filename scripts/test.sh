@@ -2,6 +2,7 @@
 # Install what is missing, build, and run every test through ctest:
 #  1. the normal build: unit tests, fuzz corpus replays, browser end-to-end
 #  2. an ASan + UBSan build: unit tests and fuzz corpus replays
+#  3. a TSan build: unit tests (worker pool, slots, threaded mixer parts)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh --test
@@ -15,3 +16,7 @@ scripts/build.sh build-asan -DTESSERA_ASAN=ON -DTESSERA_UBSAN=ON \
 (cd build-asan && ASAN_OPTIONS=detect_leaks=1 \
 	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	ctest --output-on-failure -j"$jobs")
+
+scripts/build.sh build-tsan -DTESSERA_TSAN=ON -DTESSERA_E2E=OFF
+(cd build-tsan && TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
+	ctest --output-on-failure -R '^unit$')

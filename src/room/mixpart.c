@@ -96,27 +96,23 @@ static void video_au(struct tes_ingress_au *au, void *arg)
 	if (!p || !mi->vdec)
 		goto drop;
 
+	/* a decoder that cannot keep up must not delay anything else:
+	 * drop (keyframes too: they would only lengthen the queue) and
+	 * restart from a keyframe once the queue has drained */
+	if (mi->vjobs >= TES__VJOBS_MAX) {
+		if (!mi->vskip_to_key)
+			TES_LOGI("mix", "%s/%s: decoder %u frames behind: "
+				 "dropping until a keyframe", p->room->name,
+				 p->id, mi->vjobs);
+		mi->vskip_to_key = true;
+		p->cnt.frames_dropped++;
+		goto drop;
+	}
 	if (mi->vskip_to_key && !au->keyframe)
 		goto drop;
 	if (mi->vskip_to_key)
 		TES_LOGI("mix", "%s/%s: keyframe, decoding again",
 			 p->room->name, p->id);
-
-	/* a decoder that cannot keep up must not delay anything else: drop
-	 * and restart from the next keyframe */
-	if (mi->vjobs >= TES__VJOBS_MAX && !au->keyframe) {
-		if (!mi->vskip_to_key) {
-			TES_LOGI("mix", "%s/%s: decoder %u frames behind: "
-				 "dropping until a keyframe", p->room->name,
-				 p->id, mi->vjobs);
-			mi->vskip_to_key = true;
-			mi->vpli_us = tes_now_us();
-			p->cnt.pli_out++;
-			send_pli(p);
-		}
-		p->cnt.frames_dropped++;
-		goto drop;
-	}
 	mi->vskip_to_key = false;
 
 	j = calloc(1, sizeof(*j));
@@ -238,8 +234,9 @@ struct tes_ingress_au *tes__mixin_audio_pop(struct tes__mixin *mi,
 
 void tes__mixin_tick(struct tes__mixin *mi, uint64_t now_us)
 {
-	/* a sender may ignore one request: keep asking until it comes */
-	if (mi->vskip_to_key && mi->part &&
+	/* ask for the keyframe once the decode queue has drained, and
+	 * again if the sender ignored the request */
+	if (mi->vskip_to_key && mi->part && mi->vjobs < TES__VJOBS_MAX &&
 	    now_us - mi->vpli_us >= TES__PLI_RETRY_US) {
 		mi->vpli_us = now_us;
 		mi->part->cnt.pli_out++;
