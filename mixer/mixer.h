@@ -500,4 +500,55 @@ struct tes_pcm *tes_amix_result_for(const struct tes_amix_result *res,
  */
 void tes_amix_result_clear(struct tes_amix_result *res);
 
+/* ---- snapshots (png.c) ---- */
+
+/**
+ * Encode a frame as an 8-bit RGB PNG (BT.601 limited-range conversion,
+ * fastest zlib level). Any thread; the frame is only read.
+ *
+ * @param f    I420 frame
+ * @param png  Receives the PNG file bytes (malloc'd: free() them)
+ * @param len  Receives their length
+ * @return 0, -EINVAL, -ENOMEM or -EPROTO (libpng error)
+ */
+int tes_frame_to_png(const struct tes_frame *f, uint8_t **png, size_t *len);
+
+/* ---- output profile choice (profile.c) ---- */
+
+/**
+ * A receiver's profile choice among candidates sorted by bitrate, best
+ * first.  Owned by the loop thread.
+ */
+struct tes_prof_sel {
+	int cur;                /**< Index of the current candidate */
+	uint64_t down_since_ms; /**< Since when going down is warranted */
+	uint64_t up_since_ms;   /**< Since when going up is warranted */
+};
+
+/**
+ * Start at a candidate.
+ *
+ * @param s      Choice
+ * @param start  Index to start at (0: the best)
+ */
+void tes_prof_sel_init(struct tes_prof_sel *s, int start);
+
+/**
+ * Feed the receiver's latest feedback and get the candidate to use: one
+ * step down after 2 s below the current bitrate (REMB) or above 10% loss,
+ * one step up after 8 s with 1.3x the better candidate's bitrate and under
+ * 2% loss.
+ *
+ * @param s        Choice
+ * @param kbps     Candidates' bitrates, best (highest) first
+ * @param n        Number of candidates
+ * @param est_bps  Receiver's bandwidth estimate (REMB), 0 unknown
+ * @param lost     Fraction lost from its receiver report (x/256)
+ * @param now_ms   Current time
+ * @return Candidate index, -1 without candidates
+ */
+int tes_prof_sel_update(struct tes_prof_sel *s, const uint32_t *kbps,
+			size_t n, uint64_t est_bps, uint8_t lost,
+			uint64_t now_ms);
+
 #endif /* TES_MIXER_H */

@@ -14,8 +14,8 @@ pkgs=(
 	build-essential cmake pkg-config
 	libuv1-dev libssl-dev libsrtp2-dev libwebsockets-dev
 	libwebsockets-evlib-uv libjansson-dev libfyaml-dev
-	libvpx-dev libopenh264-dev libopus-dev libyuv-dev libavformat-dev
-	libhiredis-dev
+	libvpx-dev libopenh264-dev libopus-dev libyuv-dev libpng-dev
+	libavformat-dev libhiredis-dev
 )
 test_pkgs=(clang libclang-rt-14-dev chromium ffmpeg)
 

@@ -1,7 +1,9 @@
-// Tessera demo page: join a room over WHIP, show what the server sends back.
+// Tessera demo page: join a room over WHIP, show what the server sends back,
+// who is in the room (GET /rooms/{room}) and, in mix rooms, pick the layout
+// (GET /layouts, PUT /rooms/{room}/layout).
 //
 // Plain browser JavaScript, no build step. Tests drive the page through
-// window.tessera = { join(room, opts), leave(), stats() }.
+// window.tessera = { join(room, opts), leave(), stats(), manglers }.
 'use strict';
 
 (function () {
@@ -17,11 +19,24 @@
     remoteAudio: $('remote-audio'),
     stats: $('stats'),
     error: $('error'),
+    stage: $('stage'),
+    cells: $('cells'),
+    remoteLabel: $('remote-label'),
+    mixControls: $('mix-controls'),
+    layout: $('layout'),
+    showCells: $('show-cells'),
+    layoutError: $('layout-error'),
+    rows: $('participant-rows'),
+    roomSummary: $('room-summary'),
+    roomNote: $('room-note'),
+    participants: $('participants'),
+    mixStats: $('mix-stats'),
   };
 
   // The one session this page holds (null when not joined).
   let session = null;
   let statsTimer = null;
+  let roomTimer = null;
 
   // ---- SDP manglers (for tests: alter the offer sent, not the one set locally) ----
 
@@ -76,12 +91,13 @@
     if (session) throw new Error('already joined; leave first');
     room = String(room || '').trim();
     if (!room) throw new Error('room name is empty');
+    ui.room.value = room;   // joined from script (tests): show which room
     const direction = opts.direction || 'sendrecv';
     const mangle = resolveMangler(opts.mangleOffer);
 
     showError(null);
     setStatus('starting');
-    const s = { room, pc: null, media: null, location: null,
+    const s = { room, pc: null, media: null, location: null, id: null,
                 leaveOnPageHide: opts.leaveOnPageHide !== false };
     session = s;
     try {
@@ -120,10 +136,13 @@
       const loc = res.headers.get('Location');
       if (!loc) throw new Error('WHIP answer has no Location header');
       s.location = new URL(loc, new URL(url, location.href)).href;
+      // Location is /rooms/{room}/participants/{id}: the last part is our id.
+      s.id = decodeURIComponent(new URL(s.location).pathname.split('/').pop());
 
       await pc.setRemoteDescription({ type: 'answer', sdp: body });
       setJoined(true);
       startStatsPanel();
+      startRoomPanel();
       return { status: res.status, location: s.location };
     } catch (err) {
       showError(err.message || String(err));
@@ -161,6 +180,7 @@
     if (s.media) s.media.getTracks().forEach((t) => t.stop());
     for (const el of [ui.local, ui.remote, ui.remoteAudio]) el.srcObject = null;
     stopStatsPanel();
+    stopRoomPanel();
     setJoined(false);
     return status;
   }
@@ -247,7 +267,7 @@
         const dt = document.createElement('dt');
         const dd = document.createElement('dd');
         dt.textContent = k;
-        dd.textContent = String(v);
+        dd.textContent = typeof v === 'number' ? v.toLocaleString('en-US') : String(v);
         div.append(dt, dd);
         dl.append(div);
       }
@@ -265,6 +285,246 @@
   function stopStatsPanel() {
     if (statsTimer) clearInterval(statsTimer);
     statsTimer = null;
+  }
+
+  // ---- room panel: participants, layout picker, cell overlay, mix counters ----
+
+  const roomUrl = (room) => `/rooms/${encodeURIComponent(room)}`;
+  const shortId = (id) => (id ? String(id).slice(0, 6) : '');
+  const num = (n) => (Number.isFinite(n) ? n.toLocaleString('en-US') : '–');
+
+  // What the last GET /rooms/{room} said (null before the first answer).
+  let roomInfo = null;
+  let layoutBusy = false;     // a PUT is under way: do not overwrite the <select>
+  let knownLayouts = [];
+
+  function el(tag, props = {}, ...children) {
+    const e = document.createElement(tag);
+    for (const [k, v] of Object.entries(props)) {
+      if (k === 'class') e.className = v;
+      else if (k === 'text') e.textContent = v;
+      else if (k === 'style') Object.assign(e.style, v);
+      else e.setAttribute(k, v);
+    }
+    e.append(...children.filter((c) => c != null));
+    return e;
+  }
+
+  async function fetchJson(url, opts) {
+    const res = await fetch(url, opts);
+    const text = await res.text();
+    let json = null;
+    try { json = JSON.parse(text); } catch { /* not JSON */ }
+    return { status: res.status, json, text };
+  }
+
+  // Fills the layout <select> from GET /layouts, keeping `current` selected
+  // (added as an option if the server no longer lists it).
+  async function loadLayouts() {
+    try {
+      const r = await fetchJson('/layouts');
+      if (r.status === 200 && r.json && Array.isArray(r.json.layouts)) knownLayouts = r.json.layouts;
+    } catch { /* keep what we had */ }
+    fillLayouts();
+  }
+
+  function fillLayouts() {
+    const current = (roomInfo && roomInfo.mix && roomInfo.mix.layout) || ui.layout.value;
+    const names = knownLayouts.slice();
+    if (current && !names.includes(current)) names.push(current);
+    const same = names.length === ui.layout.options.length
+      && names.every((n, i) => ui.layout.options[i].value === n);
+    if (!same) ui.layout.replaceChildren(...names.map((n) => el('option', { value: n, text: n })));
+    if (current) ui.layout.value = current;
+  }
+
+  async function putLayout(name) {
+    const s = session;
+    if (!s || layoutBusy) return;
+    layoutBusy = true;
+    ui.layout.disabled = true;
+    showLayoutError(null);
+    try {
+      const r = await fetchJson(`${roomUrl(s.room)}/layout`, {
+        method: 'PUT',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ layout: name }),
+      });
+      if (r.status !== 200) {
+        const why = (r.json && r.json.error) || r.text.trim() || 'no reason given';
+        showLayoutError(`Layout not changed (${r.status}): ${why}`);
+      } else if (roomInfo && roomInfo.mix) {
+        roomInfo.mix.layout = (r.json && r.json.layout) || name;
+      }
+    } catch (err) {
+      showLayoutError(`Layout not changed: ${err.message || err}`);
+    } finally {
+      layoutBusy = false;
+      if (session === s) await refreshRoom(s);
+    }
+  }
+
+  function showLayoutError(msg) {
+    ui.layoutError.hidden = !msg;
+    ui.layoutError.textContent = msg || '';
+  }
+
+  async function refreshRoom(s) {
+    let r;
+    try {
+      r = await fetchJson(roomUrl(s.room));
+    } catch (err) {
+      // server unreachable: say so, and ask again less often
+      s.roomRetryAt = Date.now() + 5000;
+      if (session === s) renderRoomError(`room info unavailable (retrying): ${err.message || err}`);
+      return;
+    }
+    if (session !== s) return;      // left (or rejoined) meanwhile
+    if (r.status !== 200 || !r.json) {
+      const why = (r.json && r.json.error) || r.text.trim();
+      renderRoomError(`GET ${roomUrl(s.room)} ${r.status}${why ? `: ${why}` : ''}`);
+      return;
+    }
+    roomInfo = r.json;
+    renderRoom();
+  }
+
+  function renderRoomError(msg) {
+    ui.roomNote.hidden = false;
+    ui.roomNote.textContent = msg;
+    ui.roomNote.classList.add('bad');
+  }
+
+  function renderRoom() {
+    const info = roomInfo;
+    const me = session && session.id;
+    const mix = info && info.mode === 'mix' && info.mix ? info.mix : null;
+    // in join order (oldest first), like the layouts fill their cells
+    const parts = (info && Array.isArray(info.participants) ? info.participants.slice() : [])
+      .sort((a, b) => (b.age_ms || 0) - (a.age_ms || 0));
+
+    // the big video's label and the mix-only controls
+    ui.remoteLabel.textContent = !info ? 'From Tessera'
+      : mix ? 'Room mix' : `From Tessera (${info.mode || 'echo'})`;
+    ui.mixControls.hidden = !!info && !mix;
+    ui.layout.disabled = !mix || layoutBusy;
+    ui.showCells.disabled = !mix;
+    ui.participants.classList.toggle('with-mix', !!mix);
+    if (mix && !layoutBusy) {
+      if (!knownLayouts.includes(mix.layout)) loadLayouts();  // a preset added live
+      else fillLayouts();
+    }
+
+    // summary + rows
+    if (!info) {
+      ui.roomSummary.textContent = 'not joined';
+    } else {
+      const n = parts.length;
+      ui.roomSummary.replaceChildren(
+        el('strong', { text: info.name }),
+        ` · ${info.mode} room · ${n} participant${n === 1 ? '' : 's'}`
+          + (mix ? ` · layout ${mix.layout}` : ''));
+    }
+    const inCell = new Map();
+    if (mix) {
+      mix.cells.forEach((c, i) => { if (c.participant) inCell.set(c.participant, i + 1); });
+    }
+    ui.rows.replaceChildren(...parts.map((p) => {
+      const who = el('td', { class: 'who', title: `${p.id}\nremote ${p.remote}\n${p.srtp}` },
+        el('code', { text: shortId(p.id) }),
+        p.id === me ? el('span', { class: 'tag you', text: 'you' }) : null,
+        mix && mix.speaker && p.id === mix.speaker
+          ? el('span', { class: 'tag speaker', text: 'speaker', title: 'active speaker' }) : null);
+      const c = p.counters || {};
+      const cell = inCell.get(p.id);
+      return el('tr', { class: p.id === me ? 'me' : '' },
+        who,
+        el('td', {}, el('span', { class: 'state', 'data-state': p.state, text: p.state })),
+        el('td', { class: 'codecs', text: [p.audio, p.video].filter(Boolean).join(' / ') || '–' }),
+        el('td', { class: 'num', text: num(c.rtp_in) }),
+        el('td', { class: 'num', text: num(c.rtp_out) }),
+        el('td', { class: 'mix-col', text: !mix ? '' : cell ? `cell ${cell}` : 'not shown' }));
+    }));
+    ui.roomNote.classList.remove('bad');
+    ui.roomNote.hidden = parts.length > 0;
+    ui.roomNote.textContent = !info ? 'Join a room to see who is in it.' : 'No participants.';
+
+    // mix counters
+    ui.mixStats.hidden = !mix;
+    if (mix) {
+      ui.mixStats.textContent = `Mix: ${num(mix.video_frames)} video frames`
+        + ` · ${num(mix.video_missed)} video ticks missed`
+        + ` · ${num(mix.audio_ticks)} audio blocks`
+        + ` · ${num(mix.audio_missed)} audio ticks missed`;
+    }
+
+    renderCells(mix, me);
+  }
+
+  // Outlines of the layout's cells over the received video (fractions of the picture).
+  function renderCells(mix, me) {
+    const show = !!mix && ui.showCells.checked;
+    ui.cells.hidden = !show;
+    if (!show) { ui.cells.replaceChildren(); return; }
+    placeCells();
+    ui.cells.replaceChildren(...mix.cells.map((c, i) => {
+      const pid = c.participant;
+      const label = !pid ? `${i + 1} · empty`
+        : `${i + 1} · ${shortId(pid)}${pid === me ? ' (you)' : ''}${pid === mix.speaker ? ' · speaker' : ''}`;
+      return el('div', {
+        class: `cell${pid ? '' : ' empty'}${pid && pid === mix.speaker ? ' speaker' : ''}`,
+        style: {
+          left: `${c.x * 100}%`, top: `${c.y * 100}%`,
+          width: `${c.w * 100}%`, height: `${c.h * 100}%`,
+          zIndex: String(1 + (c.z | 0)),
+        },
+      }, el('span', { class: 'cell-label', text: label }));
+    }));
+  }
+
+  // Fit the overlay to the picture inside the <video> (object-fit: contain).
+  function placeCells() {
+    const v = ui.remote;
+    const ew = v.clientWidth;
+    const eh = v.clientHeight;
+    const vw = v.videoWidth || 16;
+    const vh = v.videoHeight || 9;
+    if (!ew || !eh) return;
+    const scale = Math.min(ew / vw, eh / vh);
+    const w = vw * scale;
+    const h = vh * scale;
+    Object.assign(ui.cells.style, {
+      left: `${(ew - w) / 2}px`, top: `${(eh - h) / 2}px`, width: `${w}px`, height: `${h}px`,
+    });
+  }
+
+  function startRoomPanel() {
+    stopRoomPanel();
+    const s = session;
+    const tick = () => {
+      if (session === s && !(s.roomRetryAt > Date.now())) refreshRoom(s);
+    };
+    tick();
+    roomTimer = setInterval(tick, 1000);
+  }
+
+  function stopRoomPanel() {
+    if (roomTimer) clearInterval(roomTimer);
+    roomTimer = null;
+    roomInfo = null;
+    showLayoutError(null);
+    renderRoom();
+  }
+
+  ui.layout.addEventListener('change', () => { putLayout(ui.layout.value); });
+  // the presets file may have changed since: re-read the list when the picker is used
+  ui.layout.addEventListener('focus', () => { if (!layoutBusy) loadLayouts(); });
+  ui.showCells.addEventListener('change', () => {
+    renderCells(roomInfo && roomInfo.mode === 'mix' ? roomInfo.mix : null, session && session.id);
+  });
+  ui.remote.addEventListener('resize', () => { if (!ui.cells.hidden) placeCells(); });
+  if (typeof ResizeObserver === 'function') {
+    new ResizeObserver(() => { if (!ui.cells.hidden) placeCells(); }).observe(ui.remote);
   }
 
   // ---- page wiring ----
@@ -308,6 +568,8 @@
     outboundVideo: { packetsSent: 0 },
     outboundAudio: { packetsSent: 0 },
   });
+  renderRoom();
+  loadLayouts();
 
   window.tessera = { join, leave, stats, manglers };
 })();

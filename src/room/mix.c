@@ -28,6 +28,7 @@ enum {
 	AENC_SLOTS = TES_AMIX_MAX_K + 1,
 	OPUS_MAX = 1276,
 	LAT_SAMPLES = 1024,       /* latency samples kept for percentiles */
+	SNAPSHOT_US = 1000000,    /* canvas copies for canvas.png */
 };
 
 /* One output profile of one room (refcounted: encode jobs hold it). */
@@ -38,6 +39,8 @@ struct vprof {
 	struct tes_frame *canvas;        /* job */
 	struct tes_compose_scratch scratch; /* job */
 	struct tes_pool_chain chain;     /* pool */
+	struct tes_slot *snap;           /* any: a copy of a recent canvas */
+	uint64_t snap_us;                /* job: when it was taken */
 	bool busy;                       /* loop: a job in flight */
 	bool want_key;                   /* loop */
 	uint64_t last_key_ms;            /* loop */
@@ -154,8 +157,13 @@ static uint32_t audio_ts_now(const struct tes__mix *m, uint64_t now_us)
 	       (uint32_t)(since * 48 / 1000);
 }
 
-int tes__mix_profile_of(struct tes__mix *m, const struct tes__part *p)
+/* The profiles a participant can receive (its video codec), best
+ * bitrate first; returns how many. */
+static size_t candidates(const struct tes__mix *m, const struct tes__part *p,
+			 int *idx, uint32_t *kbps)
 {
+	size_t n = 0;
+
 	for (size_t i = 0; i < p->n_streams; i++) {
 		const struct tes__stream *st = &p->streams[i];
 
@@ -163,14 +171,75 @@ int tes__mix_profile_of(struct tes__mix *m, const struct tes__part *p)
 			continue;
 		for (size_t k = 0; k < m->n_prof; k++) {
 			const char *c = m->prof[k]->cfg->codec;
+			size_t j = n;
 
-			if (!strncasecmp(st->codec, c, strlen(c)) &&
-			    st->codec[strlen(c)] == '/')
-				return (int)k;
+			if (strncasecmp(st->codec, c, strlen(c)) ||
+			    st->codec[strlen(c)] != '/')
+				continue;
+			for (; j > 0 && kbps[j - 1] <
+					m->prof[k]->cfg->bitrate_kbps; j--) {
+				idx[j] = idx[j - 1];
+				kbps[j] = kbps[j - 1];
+			}
+			idx[j] = (int)k;
+			kbps[j] = m->prof[k]->cfg->bitrate_kbps;
+			n++;
 		}
+		break;
 	}
 
-	return -1;
+	return n;
+}
+
+int tes__mix_profile_of(struct tes__mix *m, const struct tes__part *p)
+{
+	int idx[TES_CONF_MAX_PROFILES];
+	uint32_t kbps[TES_CONF_MAX_PROFILES];
+
+	if (p->mix && p->mix->prof >= 0)
+		return p->mix->prof;
+	if (!candidates(m, p, idx, kbps))
+		return -1;
+	if (p->mix) {
+		tes_prof_sel_init(&p->mix->sel, 0);
+		p->mix->prof = idx[0];
+	}
+
+	return idx[0];
+}
+
+const char *tes__mix_profile_name(struct tes__mix *m, struct tes__part *p)
+{
+	int k = tes__mix_profile_of(m, p);
+
+	return k >= 0 ? m->prof[k]->cfg->name : "";
+}
+
+void tes__mix_feedback(struct tes__mix *m, struct tes__part *p)
+{
+	int idx[TES_CONF_MAX_PROFILES];
+	uint32_t kbps[TES_CONF_MAX_PROFILES];
+	struct tes__mixin *mi = p->mix;
+	size_t n = candidates(m, p, idx, kbps);
+	int old = tes__mix_profile_of(m, p), c;
+
+	if (!mi || n < 2)
+		return;
+
+	c = tes_prof_sel_update(&mi->sel, kbps, n, mi->est_bps, mi->lost,
+				tes_now_ms());
+	if (c < 0 || idx[c] == old)
+		return;
+
+	TES_LOGI("mix", "%s/%s: profile %s -> %s (estimate %llu kbit/s, "
+		 "loss %u/256)", p->room->name, p->id,
+		 m->prof[old]->cfg->name, m->prof[idx[c]]->cfg->name,
+		 (unsigned long long)(mi->est_bps / 1000), mi->lost);
+	mi->prof = idx[c];
+	/* its decoder must not see the new encode before a keyframe */
+	mi->await_key = true;
+	m->prof[idx[c]]->want_key = true;
+	p->cnt.profile_switches++;
 }
 
 void tes__mix_keyframe(struct tes__mix *m, struct tes__part *p)
@@ -255,6 +324,34 @@ static void au_collect(const struct tes_au *au, void *arg)
 	j->au_key |= au->keyframe;
 }
 
+/* Keep a copy of the canvas about once a second for canvas.png: the
+ * canvas itself is rewritten by the next job. */
+static void snapshot(struct vprof *vp)
+{
+	const struct tes_frame *c = vp->canvas;
+	struct tes_frame *f;
+
+	if (c->time_us - vp->snap_us < SNAPSHOT_US ||
+	    tes_frame_alloc(&f, c->width, c->height))
+		return;
+
+	for (int r = 0; r < c->height; r++)
+		memcpy(f->y + (size_t)r * (size_t)f->stride_y,
+		       c->y + (size_t)r * (size_t)c->stride_y, (size_t)c->width);
+	for (int r = 0; r < c->height / 2; r++) {
+		memcpy(f->u + (size_t)r * (size_t)f->stride_uv,
+		       c->u + (size_t)r * (size_t)c->stride_uv,
+		       (size_t)c->width / 2);
+		memcpy(f->v + (size_t)r * (size_t)f->stride_uv,
+		       c->v + (size_t)r * (size_t)c->stride_uv,
+		       (size_t)c->width / 2);
+	}
+	f->time_us = c->time_us;
+	tes_slot_put(vp->snap, f);
+	tes_deref(f);
+	vp->snap_us = c->time_us;
+}
+
 static void venc_work(void *arg)
 {
 	struct venc_job *j = arg;
@@ -267,6 +364,7 @@ static void venc_work(void *arg)
 		return;
 
 	vp->canvas->time_us = tes_now_us();
+	snapshot(vp);
 	j->err = vp->codec->encode(vp->enc, vp->canvas, j->key, au_collect, j);
 }
 
@@ -274,6 +372,8 @@ struct pkt_ctx {
 	struct tes__mix *m;
 	int prof;
 	uint32_t ts;
+	bool key;
+	bool first;
 };
 
 static int send_video_pkt(const uint8_t *payload, size_t len, bool marker,
@@ -286,12 +386,20 @@ static int send_video_pkt(const uint8_t *payload, size_t len, bool marker,
 	for (size_t i = 0; i < n; i++) {
 		const struct tes__stream *cst;
 
+		struct tes__mixin *mi = parts[i]->mix;
+
 		if (!sends_to(parts[i], TES_MEDIA_VIDEO, &cst) ||
 		    tes__mix_profile_of(c->m, parts[i]) != c->prof)
 			continue;
+		if (mi && mi->await_key) {
+			if (!c->key || !c->first)
+				continue;
+			mi->await_key = false;
+		}
 		send_media(parts[i], (struct tes__stream *)cst, payload, len,
 			   marker, c->ts);
 	}
+	c->first = false;
 
 	return 0;
 }
@@ -301,7 +409,8 @@ static void venc_done(int err, void *arg)
 	struct venc_job *j = arg;
 	struct tes__mix *m = j->m;
 	struct vprof *vp = j->vp;
-	struct pkt_ctx pc = {.m = m, .ts = j->ts};
+	struct pkt_ctx pc = {.m = m, .ts = j->ts, .key = j->au_key,
+			     .first = true};
 
 	for (size_t i = 0; i < j->n; i++)
 		tes_deref((void *)j->cells[i].src);
@@ -739,6 +848,17 @@ static void audio_tick(uv_timer_t *t)
 		amix_done(-ESHUTDOWN, j);
 }
 
+struct tes_frame *tes__mix_snapshot(struct tes__mix *m)
+{
+	struct tes_frame *f = NULL;
+
+	/* the first profile with a picture: profiles are in config order */
+	for (size_t i = 0; i < m->n_prof && !f; i++)
+		f = tes_slot_get(m->prof[i]->snap);
+
+	return f;
+}
+
 void tes__mix_set_layout(struct tes__mix *m, const char *name)
 {
 	snprintf(m->layout, sizeof(m->layout), "%s", name);
@@ -783,6 +903,7 @@ static void vprof_destructor(void *data)
 
 	tes_deref(vp->enc);
 	tes_deref(vp->canvas);
+	tes_deref(vp->snap);
 }
 
 static void aroom_destructor(void *data)
@@ -840,7 +961,7 @@ int tes__mix_alloc(struct tes__mix **mp, struct tes__room *room,
 		vp->codec = tes_vcodec_find(vp->cfg->codec);
 		vp->want_key = true;
 		m->prof[m->n_prof++] = vp;
-		if (!vp->codec)
+		if (!vp->codec || tes_slot_alloc(&vp->snap))
 			goto fail;
 		max_fps = TES_MAX(max_fps, vp->cfg->fps);
 	}

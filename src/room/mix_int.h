@@ -44,6 +44,12 @@ struct tes__mixin {
 	struct tes_slot *slot;           /* any: newest decoded frame */
 	uint64_t shown_seq[TES_CONF_MAX_PROFILES]; /* loop: slot seq last
 					    composed, per profile */
+	int prof;                        /* loop: profile it receives, -1 */
+	struct tes_prof_sel sel;         /* loop: bandwidth-driven choice */
+	bool await_key;                  /* loop: send video from the next
+					    keyframe of its profile on */
+	uint64_t est_bps;                /* loop: its last REMB */
+	uint8_t lost;                    /* loop: its last fraction lost */
 	const struct tes_acodec *acodec; /* audio codec, NULL: no audio in */
 	struct tes_adec *adec;           /* the room's audio job */
 };

@@ -325,6 +325,8 @@ int tes__mixin_alloc(struct tes__part *p, struct tes__mixctx *ctx)
 		return -ENOMEM;
 	mi->part = p;
 	mi->num = p->num;
+	mi->prof = -1;
+	mi->await_key = true;
 
 	err = tes_slot_alloc(&mi->slot);
 	for (size_t i = 0; !err && i < p->n_streams; i++) {
@@ -380,10 +382,26 @@ void tes__mix_rtcp(struct tes__part *p, const uint8_t *buf, size_t len)
 {
 	struct tes_rtcp_iter it;
 	struct tes_rtcp_pkt pkt;
-	bool key = false;
+	bool key = false, fb = false;
 
 	tes_rtcp_iter_init(&it, buf, len);
 	while (!tes_rtcp_next(&it, &pkt)) {
+		/* what it receives of our video: loss and bandwidth */
+		if (pkt.pt == TES_RTCP_SR || pkt.pt == TES_RTCP_RR) {
+			for (size_t i = 0; i < pkt.n_rb; i++) {
+				if (about_our_video(p, pkt.rb[i].ssrc) &&
+				    p->mix) {
+					p->mix->lost = pkt.rb[i].fraction_lost;
+					fb = true;
+				}
+			}
+			continue;
+		}
+		if (pkt.pt == TES_RTCP_PSFB && pkt.is_remb && p->mix) {
+			p->mix->est_bps = pkt.remb_bitrate;
+			fb = true;
+			continue;
+		}
 		if (pkt.pt != TES_RTCP_PSFB)
 			continue;
 		if (pkt.count == TES_RTCP_FMT_PLI)
@@ -398,6 +416,8 @@ void tes__mix_rtcp(struct tes__part *p, const uint8_t *buf, size_t len)
 
 	if (key && p->room->mix)
 		tes__mix_keyframe(p->room->mix, p);
+	if (fb && p->room->mix)
+		tes__mix_feedback(p->room->mix, p);
 }
 
 void tes__mix_connected(struct tes__part *p)

@@ -16,6 +16,7 @@
 #include "base/conf.h"
 
 struct tes_rooms;
+struct tes_frame;
 struct tes_ice_server;
 struct tes_dtls_cert;
 
@@ -62,6 +63,7 @@ struct tes_part_counters {
 	uint64_t decode_errors;     /**< Mix: video frames that failed */
 	uint64_t frames_dropped;    /**< Mix: frames dropped (decoder late) */
 	uint64_t audio_dropped;     /**< Mix: audio dropped (queue full) */
+	uint64_t profile_switches;  /**< Mix: moves between profiles */
 };
 
 /** One participant as shown by the admin API. */
@@ -72,6 +74,7 @@ struct tes_part_info {
 	const char *audio_codec; /**< "opus/48000/2", or "" */
 	const char *video_codec; /**< "VP8/90000", or "" */
 	const char *srtp;        /**< SRTP profile name, or "" */
+	const char *profile;     /**< Mix: output profile it receives, or "" */
 	uint64_t age_ms;         /**< Time since join */
 	const struct tes_part_counters *counters; /**< Counters */
 };
@@ -189,6 +192,18 @@ int tes_rooms_describe(struct tes_rooms *r, const char *room,
  */
 int tes_rooms_set_layout(struct tes_rooms *r, const char *room,
 			 const char *layout);
+
+/**
+ * A recent copy of a mixed room's canvas (at most about a second old).
+ *
+ * @param r     Registry
+ * @param room  Room name
+ * @param fp    Receives a reference to the frame (tes_deref it)
+ * @return 0, -ENOENT no such room, -EPERM the room does not mix,
+ *         -EAGAIN nothing composed yet
+ */
+int tes_rooms_snapshot(struct tes_rooms *r, const char *room,
+		       struct tes_frame **fp);
 
 /**
  * Call h with the name of every layout preset.

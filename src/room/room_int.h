@@ -103,9 +103,12 @@ int tes__mix_alloc(struct tes__mix **mp, struct tes__room *room,
 		   struct tes__mixctx *ctx);
 void tes__mix_close(struct tes__mix *m);
 void tes__mix_keyframe(struct tes__mix *m, struct tes__part *p);
+void tes__mix_feedback(struct tes__mix *m, struct tes__part *p);
+const char *tes__mix_profile_name(struct tes__mix *m, struct tes__part *p);
 int tes__mix_profile_of(struct tes__mix *m, const struct tes__part *p);
 void tes__mix_info(struct tes__mix *m, struct tes_room_info *ri);
 void tes__mix_set_layout(struct tes__mix *m, const char *name);
+struct tes_frame *tes__mix_snapshot(struct tes__mix *m);
 
 /* mixpart.c: the mix room mode, participant side */
 int tes__mixin_alloc(struct tes__part *p, struct tes__mixctx *ctx);

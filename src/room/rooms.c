@@ -249,6 +249,20 @@ int tes_rooms_set_layout(struct tes_rooms *r, const char *room,
 	return 0;
 }
 
+int tes_rooms_snapshot(struct tes_rooms *r, const char *room,
+		       struct tes_frame **fp)
+{
+	struct tes__room *rm = room_find(r, room);
+
+	if (!rm)
+		return -ENOENT;
+	if (!rm->mix)
+		return -EPERM;
+	*fp = tes__mix_snapshot(rm->mix);
+
+	return *fp ? 0 : -EAGAIN;
+}
+
 void tes_rooms_foreach_layout(struct tes_rooms *r,
 			      void (*h)(const char *name, void *arg),
 			      void *arg)
@@ -426,6 +440,8 @@ int tes_rooms_describe(struct tes_rooms *r, const char *room,
 			.audio_codec = stream_codec(p, TES_MEDIA_AUDIO),
 			.video_codec = stream_codec(p, TES_MEDIA_VIDEO),
 			.srtp = p->srtp_name ? p->srtp_name : "",
+			.profile = rm->mix ? tes__mix_profile_name(rm->mix, p)
+					   : "",
 			.age_ms = now - p->joined_ms,
 			.counters = &p->cnt,
 		};

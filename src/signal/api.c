@@ -1,8 +1,10 @@
 /**
- * @file api.c  HTTP routes: WHIP join, leave, room listings (JSON with
- * jansson), static files from the web root.
+ * @file api.c  HTTP routes: WHIP join, WHEP view, leave, room listings
+ * (JSON with jansson), static files from the web root.
  *
  *   POST   /rooms/{room}/whip               join (SDP offer -> 201 answer)
+ *   POST   /rooms/{room}/whep               watch an existing room's mix
+ *                                           (recvonly offer -> 201 answer)
  *   DELETE /rooms/{room}/participants/{id}  leave
  *   GET    /rooms                           all rooms
  *   GET    /rooms/{room}                    one room and its participants
@@ -14,6 +16,9 @@
 #include <sys/stat.h>
 
 #include "base/base.h"
+#include "base/frame.h"
+#include "mixer/mixer.h"
+#include "sdp/sdp.h"
 #include "signal/signal_int.h"
 
 static const char JSON[] = "application/json";
@@ -111,7 +116,7 @@ static void part_to_json(const struct tes_part_info *pi, void *arg)
 	json_t *cnt;
 
 	cnt = json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,"
-			"s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}",
+			"s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}",
 			"rtp_in", (json_int_t)c->rtp_in,
 			"rtp_out", (json_int_t)c->rtp_out,
 			"rtcp_in", (json_int_t)c->rtcp_in,
@@ -131,25 +136,84 @@ static void part_to_json(const struct tes_part_info *pi, void *arg)
 			"pli_out", (json_int_t)c->pli_out,
 			"decode_errors", (json_int_t)c->decode_errors,
 			"frames_dropped", (json_int_t)c->frames_dropped,
-			"audio_dropped", (json_int_t)c->audio_dropped);
+			"audio_dropped", (json_int_t)c->audio_dropped,
+			"profile_switches", (json_int_t)c->profile_switches);
 
-	json_array_append_new(arr, json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:I,"
-					     "s:o}",
+	json_array_append_new(arr, json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,"
+					     "s:I,s:o}",
 					     "id", pi->id,
 					     "state", pi->state,
 					     "remote", pi->remote,
 					     "audio", pi->audio_codec,
 					     "video", pi->video_codec,
 					     "srtp", pi->srtp,
+					     "profile", pi->profile,
 					     "age_ms", (json_int_t)pi->age_ms,
 					     "counters", cnt));
 }
 
 /* ---- routes ---- */
 
+static void room_exists(const struct tes_room_info *ri, void *arg)
+{
+	(void)ri;
+	(void)arg;
+}
+
+static void part_exists(const struct tes_part_info *pi, void *arg)
+{
+	(void)pi;
+	(void)arg;
+}
+
+/*
+ * WHEP (draft-ietf-wish-whep): a viewer only receives, so an offer that
+ * asks to send audio or video is refused rather than answered as if it
+ * were recvonly.  Rejected m-lines (port 0, not bundle-only) don't count.
+ */
+static bool whep_offer_ok(const struct tes__http_req *req,
+			  struct tes__http_resp *resp)
+{
+	struct tes_sdp_session *sess;
+	char err[128];
+	bool ok = false;
+
+	/* ~290 KB: too big for the loop thread's stack */
+	sess = malloc(sizeof(*sess));
+	if (!sess) {
+		tes__api_error(resp, 503, "out of memory");
+		return false;
+	}
+	if (tes_sdp_parse(sess, req->body, req->body_len, err, sizeof(err))) {
+		tes__api_error(resp, 400, "bad SDP offer: %s", err);
+		goto out;
+	}
+	for (size_t i = 0; i < sess->n_media; i++) {
+		const struct tes_sdp_media *m = &sess->media[i];
+
+		if (m->kind != TES_MEDIA_AUDIO && m->kind != TES_MEDIA_VIDEO)
+			continue;
+		if (!m->port && !m->bundle_only)
+			continue;
+		if (m->dir == TES_DIR_SENDRECV || m->dir == TES_DIR_SENDONLY) {
+			tes__api_error(resp, 400, "a WHEP offer must be "
+				       "recvonly (m-line %zu is %s)", i,
+				       tes_dir_name(m->dir));
+			goto out;
+		}
+	}
+	ok = true;
+
+ out:
+	free(sess);
+
+	return ok;
+}
+
+/* WHIP join, or with viewer set a WHEP one (existing room, recvonly) */
 static void whip_join(struct tes_rooms *rooms, const char *room,
 		      const struct tes__http_req *req,
-		      struct tes__http_resp *resp)
+		      struct tes__http_resp *resp, bool viewer)
 {
 	struct tes_join_result res;
 
@@ -166,6 +230,14 @@ static void whip_join(struct tes_rooms *rooms, const char *room,
 		tes__api_error(resp, 400, "SDP offer contains a NUL byte");
 		return;
 	}
+	/* a viewer watches an existing room: it must not create one */
+	if (viewer && tes_rooms_describe(rooms, room, room_exists,
+					 part_exists, NULL)) {
+		tes__api_error(resp, 404, "no such room: %s", room);
+		return;
+	}
+	if (viewer && !whep_offer_ok(req, resp))
+		return;
 
 	tes_rooms_join(rooms, room, req->body, req->body_len, &res);
 	if (res.status != 201) {
@@ -187,6 +259,46 @@ static void whip_join(struct tes_rooms *rooms, const char *room,
 		memcpy(resp->body, res.answer, resp->body_len + 1);
 	}
 	tes_deref(res.answer);
+}
+
+static void canvas_png(struct tes_rooms *rooms, const char *room,
+		       struct tes__http_resp *resp)
+{
+	struct tes_frame *f = NULL;
+	uint8_t *png = NULL;
+	size_t len = 0;
+	int err;
+
+	err = tes_rooms_snapshot(rooms, room, &f);
+	if (err == -ENOENT) {
+		tes__api_error(resp, 404, "no such room: %s", room);
+		return;
+	}
+	if (err == -EPERM) {
+		tes__api_error(resp, 409, "room %s does not mix: no canvas",
+			       room);
+		return;
+	}
+	if (err) {
+		tes__api_error(resp, 503, "room %s has composed nothing yet",
+			       room);
+		return;
+	}
+
+	/* an operator's snapshot, about a second old at most; encoded here
+	 * at the fastest PNG level */
+	err = tes_frame_to_png(f, &png, &len);
+	tes_deref(f);
+	if (err) {
+		tes__api_error(resp, 500, "PNG encoding failed: %s",
+			       strerror(-err));
+		return;
+	}
+
+	resp->status = 200;
+	resp->ctype = "image/png";
+	resp->body = (char *)png;
+	resp->body_len = len;
 }
 
 static void layout_name(const char *name, void *arg)
@@ -302,7 +414,25 @@ static void rooms_route(struct tes_rooms *rooms,
 		else if (req->method != TES__POST)
 			not_allowed(resp, "POST, OPTIONS");
 		else
-			whip_join(rooms, room, req, resp);
+			whip_join(rooms, room, req, resp, false);
+		return;
+	}
+
+	if (!strcmp(rest, "/whep")) {
+		if (req->method == TES__OPTIONS)
+			options_ok(resp, "POST, OPTIONS");
+		else if (req->method != TES__POST)
+			not_allowed(resp, "POST, OPTIONS");
+		else
+			whip_join(rooms, room, req, resp, true);
+		return;
+	}
+
+	if (!strcmp(rest, "/canvas.png")) {
+		if (req->method != TES__GET)
+			not_allowed(resp, "GET");
+		else
+			canvas_png(rooms, room, resp);
 		return;
 	}
 

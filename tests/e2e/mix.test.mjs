@@ -39,7 +39,7 @@ function sample(page, points) {
     const c = document.createElement('canvas');
     c.width = v.videoWidth;
     c.height = v.videoHeight;
-    const g = c.getContext('2d');
+    const g = c.getContext('2d', { willReadFrequently: true });
     g.drawImage(v, 0, 0);
     return pts.map(([x, y]) => Array.from(
       g.getImageData(Math.floor(x * c.width), Math.floor(y * c.height), 1, 1).data.slice(0, 3)));
@@ -140,6 +140,35 @@ const putLayout = (layout) => request(`${server.base}/rooms/${ROOM}/layout`, {
 
 suite.test('every cell shows the colour of the participant the layout put there', async () => {
   await checkCells('auto', 5000);
+});
+
+suite.test('GET /rooms/{room}/canvas.png shows the same cells', async () => {
+  const r = await request(`${server.base}/rooms/${ROOM}`);
+  const cells = r.json.mix.cells.filter((c) => c.participant);
+  const colourOf = Object.fromEntries(PEOPLE.map((p) => [p.id, p]));
+  const points = cells.map((c) => [c.x + c.w / 2, c.y + c.h / 2]);
+  // decode the PNG in a page: same origin, the browser's own decoder
+  const png = await PEOPLE[0].page.evaluate(async ([url, pts]) => {
+    const res = await fetch(url);
+    const type = res.headers.get('content-type');
+    const img = await createImageBitmap(await res.blob());
+    const c = document.createElement('canvas');
+    c.width = img.width;
+    c.height = img.height;
+    const g = c.getContext('2d', { willReadFrequently: true });
+    g.drawImage(img, 0, 0);
+    return { status: res.status, type, w: img.width, h: img.height,
+      px: pts.map(([x, y]) => Array.from(g.getImageData(Math.floor(x * c.width),
+        Math.floor(y * c.height), 1, 1).data.slice(0, 3))) };
+  }, [`${server.base}/rooms/${ROOM}/canvas.png`, points]);
+  console.log(`  canvas.png: ${png.status} ${png.type} ${png.w}x${png.h} `
+    + png.px.map((rgb, i) => `${colourOf[cells[i].participant].name}=${JSON.stringify(rgb)}`).join(' '));
+  assertEq(png.status, 200, 'canvas.png status');
+  assertEq(png.type, 'image/png', 'canvas.png type');
+  assertEq(png.w, 1280, 'canvas.png width');
+  assertEq(png.h, 720, 'canvas.png height');
+  png.px.forEach((rgb, i) => assert(close(rgb, colourOf[cells[i].participant].rgb),
+    `canvas.png cell ${i} is ${JSON.stringify(rgb)}, not ${colourOf[cells[i].participant].name}`));
 });
 
 suite.test('PUT /rooms/{room}/layout changes what the browsers see within 2 s', async () => {
