@@ -29,6 +29,16 @@ enum {
 	OPUS_MAX = 1276,
 	LAT_SAMPLES = 1024,       /* latency samples kept for percentiles */
 	SNAPSHOT_US = 1000000,    /* canvas copies for canvas.png */
+	HIST_N = 1024,            /* video packets kept per profile for NACK */
+};
+
+/* A packetized payload of a profile, kept so NACKs can be answered. */
+struct hist_pkt {
+	uint32_t id;       /* packet id (ring position = id % HIST_N) */
+	uint32_t ts;
+	bool marker;
+	uint16_t len;
+	uint8_t data[MAX_PAYLOAD];
 };
 
 /* One output profile of one room (refcounted: encode jobs hold it). */
@@ -46,6 +56,8 @@ struct vprof {
 	uint64_t last_key_ms;            /* loop */
 	uint64_t next_due_us;            /* loop */
 	uint16_t picture_id;             /* loop */
+	struct hist_pkt *hist;           /* loop: the last HIST_N payloads */
+	uint32_t next_id;                /* loop: id of the next payload */
 	uint64_t frames;                 /* loop */
 	uint64_t missed;                 /* loop: ticks skipped, job late */
 };
@@ -283,24 +295,54 @@ static bool sends_to(const struct tes__part *p, enum tes_media_kind kind,
 	return false;
 }
 
-static void send_media(struct tes__part *p, struct tes__stream *st,
-		       const uint8_t *payload, size_t len, bool marker,
-		       uint32_t ts)
+static int build_send(struct tes__part *p, struct tes__stream *st,
+		      const uint8_t *payload, size_t len, bool marker,
+		      uint32_t ts, uint16_t seq)
 {
 	uint8_t buf[TES_UDP_MAX_DGRAM];
 	struct tes_rtp_hdr h = {
 		.marker = marker,
 		.pt = st->pt,
-		.seq = st->out_seq++,
+		.seq = seq,
 		.ts = ts,
 		.ssrc = st->out_ssrc,
 	};
 	int n = tes_rtp_build(buf, sizeof(buf), &h, NULL, 0, payload, len);
 
-	if (n > 0 && !tes__part_send_rtp(p, buf, (size_t)n)) {
+	return n > 0 ? tes__part_send_rtp(p, buf, (size_t)n) : n;
+}
+
+/* Send with the stream's next sequence number; returns the number. */
+static uint16_t send_media(struct tes__part *p, struct tes__stream *st,
+			   const uint8_t *payload, size_t len, bool marker,
+			   uint32_t ts)
+{
+	uint16_t seq = st->out_seq++;
+
+	if (!build_send(p, st, payload, len, marker, ts, seq)) {
 		st->out_packets++;
 		st->out_octets += (uint32_t)len;
 	}
+
+	return seq;
+}
+
+void tes__mix_resend(struct tes__mix *m, struct tes__part *p, uint16_t seq)
+{
+	struct tes__mixin *mi = p->mix;
+	struct tes__stream *st = tes__part_stream_by_kind(p, TES_MEDIA_VIDEO);
+	const struct hist_pkt *hp;
+	struct vprof *vp;
+
+	if (!mi || !st || mi->sent[seq % TES__SENT_MAP].seq != seq)
+		return;
+	vp = m->prof[mi->sent[seq % TES__SENT_MAP].prof];
+	hp = &vp->hist[mi->sent[seq % TES__SENT_MAP].id % HIST_N];
+	if (hp->id != mi->sent[seq % TES__SENT_MAP].id || !hp->len)
+		return; /* too old: the receiver will ask for a keyframe */
+
+	if (!build_send(p, st, hp->data, hp->len, hp->marker, hp->ts, seq))
+		p->cnt.resent++;
 }
 
 /* ---- video ---- */
@@ -382,11 +424,21 @@ static int send_video_pkt(const uint8_t *payload, size_t len, bool marker,
 	struct pkt_ctx *c = arg;
 	struct tes__part *parts[256];
 	size_t n = sorted_parts(c->m->room, parts, TES_ARRAY_SIZE(parts));
+	struct vprof *vp = c->m->prof[c->prof];
+	uint32_t id = vp->next_id++;
+	struct hist_pkt *hp = &vp->hist[id % HIST_N];
+
+	/* once per profile, not per receiver */
+	hp->id = id;
+	hp->ts = c->ts;
+	hp->marker = marker;
+	hp->len = (uint16_t)TES_MIN(len, sizeof(hp->data));
+	memcpy(hp->data, payload, hp->len);
 
 	for (size_t i = 0; i < n; i++) {
 		const struct tes__stream *cst;
-
 		struct tes__mixin *mi = parts[i]->mix;
+		uint16_t seq;
 
 		if (!sends_to(parts[i], TES_MEDIA_VIDEO, &cst) ||
 		    tes__mix_profile_of(c->m, parts[i]) != c->prof)
@@ -396,8 +448,13 @@ static int send_video_pkt(const uint8_t *payload, size_t len, bool marker,
 				continue;
 			mi->await_key = false;
 		}
-		send_media(parts[i], (struct tes__stream *)cst, payload, len,
-			   marker, c->ts);
+		seq = send_media(parts[i], (struct tes__stream *)cst, payload,
+				 len, marker, c->ts);
+		if (mi) {
+			mi->sent[seq % TES__SENT_MAP].seq = seq;
+			mi->sent[seq % TES__SENT_MAP].prof = (uint8_t)c->prof;
+			mi->sent[seq % TES__SENT_MAP].id = id;
+		}
 	}
 	c->first = false;
 
@@ -904,6 +961,7 @@ static void vprof_destructor(void *data)
 	tes_deref(vp->enc);
 	tes_deref(vp->canvas);
 	tes_deref(vp->snap);
+	free(vp->hist);
 }
 
 static void aroom_destructor(void *data)
@@ -961,7 +1019,8 @@ int tes__mix_alloc(struct tes__mix **mp, struct tes__room *room,
 		vp->codec = tes_vcodec_find(vp->cfg->codec);
 		vp->want_key = true;
 		m->prof[m->n_prof++] = vp;
-		if (!vp->codec || tes_slot_alloc(&vp->snap))
+		vp->hist = calloc(HIST_N, sizeof(*vp->hist));
+		if (!vp->codec || !vp->hist || tes_slot_alloc(&vp->snap))
 			goto fail;
 		max_fps = TES_MAX(max_fps, vp->cfg->fps);
 	}

@@ -11,6 +11,7 @@
 #include "rtp/ingress.h"
 
 enum {
+	TES__SENT_MAP = 512,    /* video packets it can have resent */
 	TES__AQ_MAX = 8,        /* audio jitter queue: 160 ms at most */
 	TES__AQ_PRIME = 2,      /* packets queued before playout starts */
 	TES__VJOBS_MAX = 4,     /* decode jobs in flight before dropping */
@@ -48,6 +49,11 @@ struct tes__mixin {
 	struct tes_prof_sel sel;         /* loop: bandwidth-driven choice */
 	bool await_key;                  /* loop: send video from the next
 					    keyframe of its profile on */
+	struct {
+		uint16_t seq;            /* its sequence number */
+		uint8_t prof;            /* profile the packet came from */
+		uint32_t id;             /* packet id in that profile */
+	} sent[TES__SENT_MAP];           /* loop: what NACKs can ask for */
 	uint64_t est_bps;                /* loop: its last REMB */
 	uint8_t lost;                    /* loop: its last fraction lost */
 	const struct tes_acodec *acodec; /* audio codec, NULL: no audio in */

@@ -378,6 +378,21 @@ static bool about_our_video(struct tes__part *p, uint32_t ssrc)
 	return v && v->we_send && ssrc == v->out_ssrc;
 }
 
+static void resend(struct tes__part *p, const struct tes_rtcp_pkt *pkt)
+{
+	struct tes_rtcp_nack nk[64];
+	int n = tes_rtcp_nack_entries(pkt, nk, TES_ARRAY_SIZE(nk));
+
+	for (int i = 0; i < n; i++) {
+		tes__mix_resend(p->room->mix, p, nk[i].pid);
+		for (unsigned b = 0; b < 16; b++) {
+			if (nk[i].blp & (1u << b))
+				tes__mix_resend(p->room->mix, p,
+						(uint16_t)(nk[i].pid + b + 1));
+		}
+	}
+}
+
 void tes__mix_rtcp(struct tes__part *p, const uint8_t *buf, size_t len)
 {
 	struct tes_rtcp_iter it;
@@ -400,6 +415,12 @@ void tes__mix_rtcp(struct tes__part *p, const uint8_t *buf, size_t len)
 		if (pkt.pt == TES_RTCP_PSFB && pkt.is_remb && p->mix) {
 			p->mix->est_bps = pkt.remb_bitrate;
 			fb = true;
+			continue;
+		}
+		if (pkt.pt == TES_RTCP_RTPFB &&
+		    pkt.count == TES_RTCP_FMT_NACK &&
+		    about_our_video(p, pkt.media_ssrc) && p->room->mix) {
+			resend(p, &pkt);
 			continue;
 		}
 		if (pkt.pt != TES_RTCP_PSFB)

@@ -64,6 +64,7 @@ struct tes_part_counters {
 	uint64_t frames_dropped;    /**< Mix: frames dropped (decoder late) */
 	uint64_t audio_dropped;     /**< Mix: audio dropped (queue full) */
 	uint64_t profile_switches;  /**< Mix: moves between profiles */
+	uint64_t resent;            /**< Mix: video packets resent on NACK */
 };
 
 /** One participant as shown by the admin API. */

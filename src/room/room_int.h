@@ -104,6 +104,7 @@ int tes__mix_alloc(struct tes__mix **mp, struct tes__room *room,
 void tes__mix_close(struct tes__mix *m);
 void tes__mix_keyframe(struct tes__mix *m, struct tes__part *p);
 void tes__mix_feedback(struct tes__mix *m, struct tes__part *p);
+void tes__mix_resend(struct tes__mix *m, struct tes__part *p, uint16_t seq);
 const char *tes__mix_profile_name(struct tes__mix *m, struct tes__part *p);
 int tes__mix_profile_of(struct tes__mix *m, const struct tes__part *p);
 void tes__mix_info(struct tes__mix *m, struct tes_room_info *ri);
