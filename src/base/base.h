@@ -182,6 +182,24 @@ void tes_rand_str(char *buf, size_t len);
  */
 int tes_text_check(const char *text, size_t len, int *line, int *col);
 
+/**
+ * Value of a hexadecimal digit.
+ *
+ * @param c  Character
+ * @return 0..15, or -1 when c is not a hex digit
+ */
+static inline int tes_hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+
+	return -1;
+}
+
 /* ---- byte order helpers for wire formats ---- */
 
 static inline uint16_t tes_rd16(const uint8_t *p)

@@ -113,29 +113,17 @@ static void fp_format(char *out, size_t outsz, const uint8_t *md, size_t len)
 	}
 }
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-
-	return -1;
-}
-
 /* "ab:CD:..." -> bytes; exactly `want` bytes, nothing else. */
 static int fp_parse(uint8_t *out, size_t want, const char *s)
 {
 	size_t n = 0;
 
 	for (;;) {
-		int hi = hexval(s[0]), lo;
+		int hi = tes_hexval(s[0]), lo;
 
 		if (hi < 0)
 			return -EINVAL;
-		lo = hexval(s[1]);
+		lo = tes_hexval(s[1]);
 		if (lo < 0 || n == want)
 			return -EINVAL;
 		out[n++] = (uint8_t)(hi << 4 | lo);

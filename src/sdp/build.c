@@ -57,15 +57,6 @@ static const char *ip_ver(const char *addr)
 	return strchr(addr, ':') ? "IP6" : "IP4";
 }
 
-/** URIs we answer with, by TES_EXT_* index. */
-static const char *const ext_uri[TES_EXT_COUNT] = {
-	[TES_EXT_MID] = "urn:ietf:params:rtp-hdrext:sdes:mid",
-	[TES_EXT_AUDIO_LEVEL] = "urn:ietf:params:rtp-hdrext:ssrc-audio-level",
-	[TES_EXT_ABS_SEND_TIME] =
-		"http://www.webrtc.org/experiments/rtp-hdrext/abs-send-time",
-	[TES_EXT_TWCC] = ("http://www.ietf.org/id/"
-			  "draft-holmer-rmcat-transport-wide-cc-extensions-01"),
-};
 
 static void put_codec(struct wbuf *w, const struct tes_sdp_neg_media *nm)
 {
@@ -104,7 +95,7 @@ static void put_codec(struct wbuf *w, const struct tes_sdp_neg_media *nm)
 	for (int k = 0; k < TES_EXT_COUNT; k++) {
 		if (nm->ext_id[k])
 			put(w, "a=extmap:%u %s\r\n", nm->ext_id[k],
-			    ext_uri[k]);
+			    tes_sdp_ext_uri[k]);
 	}
 }
 

@@ -12,7 +12,7 @@
 #include "sdp/sdp.h"
 
 /** URIs of the TES_EXT_* extensions (RFC 8285 a=extmap). */
-static const char *const ext_uri[TES_EXT_COUNT] = {
+const char *const tes_sdp_ext_uri[TES_EXT_COUNT] = {
 	[TES_EXT_MID] = "urn:ietf:params:rtp-hdrext:sdes:mid",
 	[TES_EXT_AUDIO_LEVEL] = "urn:ietf:params:rtp-hdrext:ssrc-audio-level",
 	[TES_EXT_ABS_SEND_TIME] =
@@ -36,18 +36,6 @@ static int fail(char *err, size_t errlen, const char *fmt, ...)
 	}
 
 	return -EPROTO;
-}
-
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-
-	return -1;
 }
 
 /**
@@ -106,7 +94,7 @@ static int h264_rank(const char *fmtp)
 	if (vn != 6)
 		return 0;
 	for (int i = 0; i < 3; i++) {
-		int hi = hexval(v[2 * i]), lo = hexval(v[2 * i + 1]);
+		int hi = tes_hexval(v[2 * i]), lo = tes_hexval(v[2 * i + 1]);
 
 		if (hi < 0 || lo < 0)
 			return 0;
@@ -165,7 +153,8 @@ static void choose_exts(struct tes_sdp_neg_media *nm,
 		if (e->dir != TES_DIR_SENDRECV)
 			continue;
 		for (int k = 0; k < TES_EXT_COUNT; k++) {
-			if (k == TES_EXT_TWCC || strcmp(e->uri, ext_uri[k]))
+			if (k == TES_EXT_TWCC ||
+			    strcmp(e->uri, tes_sdp_ext_uri[k]))
 				continue;
 			if (k == TES_EXT_AUDIO_LEVEL &&
 			    m->kind != TES_MEDIA_AUDIO)

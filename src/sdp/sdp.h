@@ -267,4 +267,7 @@ int tes_sdp_build_answer(char *buf, size_t cap,
  */
 const char *tes_dir_name(enum tes_dir d);
 
+/** URIs of the TES_EXT_* header extensions (RFC 8285 a=extmap). */
+extern const char *const tes_sdp_ext_uri[TES_EXT_COUNT];
+
 #endif /* TES_SDP_H */
