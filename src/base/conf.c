@@ -53,7 +53,8 @@ static const struct key_def keys[] = {
 	 600000},
 	{"rooms", "default_mode", KEY_MODE, OFF(default_mode), 0, 0},
 	{"rooms", "max_rooms", KEY_U32, OFF(max_rooms), 1, 100000},
-	{"rooms", "max_participants", KEY_U32, OFF(max_participants), 1, 10000},
+	/* the mixer sizes its per-tick arrays for 256 */
+	{"rooms", "max_participants", KEY_U32, OFF(max_participants), 1, 256},
 	{"mixer", "threads", KEY_U32, OFF(mixer_threads), 0, 64},
 	{"mixer", "audio_speakers", KEY_U32, OFF(audio_speakers), 1, 8},
 	{"mixer", "placeholder_after_ms", KEY_U32, OFF(placeholder_after_ms),

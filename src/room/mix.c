@@ -416,14 +416,16 @@ struct pkt_ctx {
 	uint32_t ts;
 	bool key;
 	bool first;
+	struct tes__part *parts[TES__MAX_PARTS]; /* receivers of the frame */
+	size_t n;
 };
 
 static int send_video_pkt(const uint8_t *payload, size_t len, bool marker,
 			  void *arg)
 {
 	struct pkt_ctx *c = arg;
-	struct tes__part *parts[256];
-	size_t n = sorted_parts(c->m->room, parts, TES_ARRAY_SIZE(parts));
+	struct tes__part **parts = c->parts;
+	size_t n = c->n;
 	struct vprof *vp = c->m->prof[c->prof];
 	uint32_t id = vp->next_id++;
 	struct hist_pkt *hp = &vp->hist[id % HIST_N];
@@ -490,6 +492,7 @@ static void venc_done(int err, void *arg)
 		if (m->prof[k] == vp)
 			pc.prof = (int)k;
 	}
+	pc.n = sorted_parts(m->room, pc.parts, TES_ARRAY_SIZE(pc.parts));
 
 	if (vp->codec == tes_vcodec_find("VP8"))
 		(void)tes_vp8_packetize(j->au, j->au_len, MAX_PAYLOAD,
@@ -573,10 +576,10 @@ static void fill_cells(struct tes__mix *m, struct venc_job *j, size_t prof,
 static void video_tick(uv_timer_t *t)
 {
 	struct tes__mix *m = t->data;
-	struct tes__part *all[256], *pub[256];
+	struct tes__part *all[TES__MAX_PARTS], *pub[TES__MAX_PARTS];
 	struct tes_cell cells[TES_LAYOUT_MAX_CELLS];
 	const struct tes_layout *lay;
-	const char *ids[256];
+	const char *ids[TES__MAX_PARTS];
 	struct tes_layout_input in = {.ids = ids, .speaker = -1,
 				      .presenter = -1};
 	uint64_t now_us = tes_now_us(), now_ms = now_us / 1000;
@@ -720,9 +723,9 @@ static void amix_work(void *arg)
 {
 	struct ajob *j = arg;
 	struct aroom *ar = j->ar;
-	struct tes_amix_input ins[256];
-	struct tes_pcm *pcms[256] = {NULL};
-	struct tes_level lv[256];
+	struct tes_amix_input ins[TES__MAX_PARTS];
+	struct tes_pcm *pcms[TES__MAX_PARTS] = {NULL};
+	struct tes_level lv[TES__MAX_PARTS];
 	struct tes_amix_result res;
 	size_t n = TES_MIN(j->n, TES_ARRAY_SIZE(ins));
 
@@ -768,7 +771,7 @@ static void amix_done(int err, void *arg)
 {
 	struct ajob *j = arg;
 	struct tes__mix *m = j->m;
-	struct tes__part *parts[256];
+	struct tes__part *parts[TES__MAX_PARTS];
 	size_t n;
 
 	m->abusy = false;
@@ -851,7 +854,7 @@ static void send_reports(struct tes__mix *m, struct tes__part *p,
 static void audio_tick(uv_timer_t *t)
 {
 	struct tes__mix *m = t->data;
-	struct tes__part *parts[256];
+	struct tes__part *parts[TES__MAX_PARTS];
 	uint64_t now_us = tes_now_us();
 	size_t n, nin = 0;
 	struct ajob *j;

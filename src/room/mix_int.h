@@ -11,6 +11,7 @@
 #include "rtp/ingress.h"
 
 enum {
+	TES__MAX_PARTS = 256,   /* participants a mixed room handles */
 	TES__SENT_MAP = 512,    /* video packets it can have resent */
 	TES__AQ_MAX = 8,        /* audio jitter queue: 160 ms at most */
 	TES__AQ_PRIME = 2,      /* packets queued before playout starts */
