@@ -10,6 +10,7 @@
 #include "net/ice.h"
 
 enum {
+	SOCK_BUF = 4 * 1024 * 1024,
 	NBUCKETS = 1024,
 	REMOTE_UFRAG_MAX = 256,
 	ADDRSTR_MAX = INET6_ADDRSTRLEN + 8,
@@ -432,6 +433,30 @@ static void recv_cb(uv_udp_t *h, ssize_t nread, const uv_buf_t *b,
 	}
 }
 
+/* One port carries every participant's media: a burst of keyframes
+ * must not overflow the kernel's default ~200 KB buffers.  As root the
+ * system limit (net.core.rmem_max) can be passed by; otherwise the
+ * kernel caps the request. */
+static void size_buffers(struct tes_ice_server *s)
+{
+	int want = SOCK_BUF, got = 0;
+	socklen_t len = sizeof(got);
+	uv_os_fd_t fd;
+
+	if (uv_fileno((uv_handle_t *)&s->udp, &fd))
+		return;
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &want, sizeof(want)))
+		(void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &want,
+				 sizeof(want));
+	if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &want, sizeof(want)))
+		(void)setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &want,
+				 sizeof(want));
+	if (!getsockopt(fd, SOL_SOCKET, SO_RCVBUF, &got, &len) &&
+	    got < want)
+		TES_LOGW("ice", "UDP receive buffer is %d bytes (wanted %d): "
+			 "raise net.core.rmem_max", got, want);
+}
+
 int tes_ice_server_alloc(struct tes_ice_server **sp, uv_loop_t *loop,
 			 const char *addr, uint16_t port)
 {
@@ -471,6 +496,7 @@ int tes_ice_server_alloc(struct tes_ice_server **sp, uv_loop_t *loop,
 		return err;
 	}
 
+	size_buffers(s);
 	s->port = ntohs(ss.ss_family == AF_INET6
 				? ((struct sockaddr_in6 *)&ss)->sin6_port
 				: ((struct sockaddr_in *)&ss)->sin_port);
