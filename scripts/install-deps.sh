@@ -17,7 +17,7 @@ pkgs=(
 	libvpx-dev libopenh264-dev libopus-dev libyuv-dev libpng-dev
 	libavformat-dev libhiredis-dev
 )
-test_pkgs=(clang libclang-rt-14-dev chromium ffmpeg)
+test_pkgs=(clang libclang-rt-14-dev chromium ffmpeg time)
 
 [ $want_test = 1 ] && pkgs+=("${test_pkgs[@]}")
 # node and npm: the machine image may ship its own; use Debian's otherwise

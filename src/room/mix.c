@@ -642,8 +642,14 @@ static void video_tick(uv_timer_t *t)
 		if (!used[k] || now_us < vp->next_due_us)
 			continue;
 		vp->next_due_us += 1000000u / vp->cfg->fps;
-		if (vp->next_due_us < now_us)
+		if (vp->next_due_us < now_us) {
+			/* the loop ran late: the frames it owes are missed,
+			 * not made up in a burst */
+			uint64_t late = now_us - vp->next_due_us;
+
+			vp->missed += late / (1000000u / vp->cfg->fps) + 1;
 			vp->next_due_us = now_us + 1000000u / vp->cfg->fps;
+		}
 
 		if (vp->busy) {
 			vp->missed++;

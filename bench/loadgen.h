@@ -1,0 +1,200 @@
+/**
+ * @file loadgen.h  Internals shared by the two files of tes_loadgen:
+ * loadgen.c (ICE, DTLS, media, clock) and loadgen_sig.c (WHIP offer and
+ * answer, leaving, server measurements, report).  Everything is owned by
+ * the one loop thread.
+ */
+#ifndef TES_BENCH_LOADGEN_H
+#define TES_BENCH_LOADGEN_H
+
+#include <netinet/in.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <uv.h>
+
+#include "bench/bench.h"
+#include "dtls/dtls.h"
+#include "net/stun.h"
+#include "srtp/srtp.h"
+
+enum {
+	LG_MAX_PARTS = 64,
+	LG_MAX_CLIPS = 64,
+	LG_MAX_THREADS = 32,
+	LG_AUDIO_LOOP = 50,       /* 1 s of pre-encoded Opus, looped */
+	TES_BENCH_UFRAG_MAX = 256,
+};
+
+/** Where a participant is. */
+enum lg_state { LG_ICE, LG_DTLS, LG_MEDIA, LG_FAILED };
+
+/** Options from the command line. */
+struct lg_opts {
+	const char *url;      /**< "http://127.0.0.1:8080" */
+	const char *room;     /**< Room name */
+	int count;            /**< Participants */
+	double seconds;       /**< Run time */
+	int talkers;          /**< Participants sending a sine */
+	int fps;              /**< Video frame rate of the clips */
+	int server_pid;       /**< Server to measure, 0: none */
+	double warmup;        /**< Window start, seconds after start */
+	double tail;          /**< Window end, seconds before the end */
+};
+
+/** Counters of one participant (summed for reports). */
+struct lg_counters {
+	uint64_t rtp_out;        /**< RTP packets sent */
+	uint64_t bytes_out;      /**< SRTP bytes sent */
+	uint64_t rtcp_out;       /**< RTCP compounds sent */
+	uint64_t send_fail;      /**< Sends or protects that failed */
+	uint64_t late;           /**< Video frames skipped: loop too late */
+	uint64_t rtp_in;         /**< RTP packets received and authentic */
+	uint64_t bytes_in;       /**< Their RTP bytes */
+	uint64_t video_in;       /**< Video RTP packets */
+	uint64_t video_bytes_in; /**< Video payload bytes */
+	uint64_t audio_in;       /**< Audio RTP packets */
+	uint64_t audio_bytes_in; /**< Audio payload bytes */
+	uint64_t keyframes_in;   /**< Video keyframe starts */
+	uint64_t rtcp_in;        /**< RTCP compounds received */
+	uint64_t auth_fail;      /**< SRTP/SRTCP authentication failures */
+	uint64_t other_fail;     /**< Other unprotect or parse failures */
+	uint64_t sr_in;          /**< Sender reports */
+	uint64_t pli_in;         /**< PLIs from the server */
+	uint64_t fir_in;         /**< FIRs from the server */
+	uint64_t nack_in;        /**< NACKs from the server */
+	uint64_t remb_in;        /**< REMBs from the server */
+	uint64_t stun_ok;        /**< Binding successes */
+	uint64_t stun_err;       /**< Binding errors or bad responses */
+};
+
+struct lg;
+
+/** One participant. */
+struct lg_part {
+	struct lg *lg;            /**< Owner */
+	int idx;                  /**< 0..count-1 */
+	bool open;                /**< Handles initialised */
+	uv_udp_t udp;             /**< Our one socket (BUNDLE, rtcp-mux) */
+	uv_timer_t dtls_timer;    /**< DTLS retransmission */
+	struct sockaddr_in server; /**< Server's host candidate */
+	char ufrag[9];            /**< Our ICE ufrag */
+	char pwd[25];             /**< Our ICE password */
+	char cname[17];           /**< Our RTCP CNAME */
+	char rufrag[TES_BENCH_UFRAG_MAX + 1]; /**< Server's ufrag */
+	char rpwd[TES_BENCH_UFRAG_MAX + 1];   /**< Server's password */
+	char fp_alg[16];          /**< Server's fingerprint hash */
+	char fp[192];             /**< Server's fingerprint */
+	char location[256];       /**< Resource URL from the 201 */
+	uint32_t assrc;           /**< Our audio SSRC */
+	uint32_t vssrc;           /**< Our video SSRC */
+	uint8_t apt;              /**< Opus payload type */
+	uint8_t vpt;              /**< VP8 payload type */
+	uint8_t level_id;         /**< Audio level extension id, 0: none */
+	enum lg_state state;      /**< Where it is */
+	struct tes_dtls *dtls;    /**< DTLS client */
+	struct tes_srtp *srtp;    /**< Once connected */
+	const struct tes_bench_clip *clip; /**< Video it sends */
+	bool talker;              /**< Sends the sine */
+	uint64_t ice_start_ms;    /**< Joined */
+	uint64_t next_check_ms;   /**< Next Binding request */
+	uint64_t connected_ms;    /**< DTLS done */
+	uint64_t media_t0_us;     /**< Media clock origin */
+	uint64_t vframes;         /**< Video frames due so far */
+	uint64_t aframes;         /**< Audio packets due so far */
+	uint64_t next_rtcp_ms;    /**< Next SR */
+	size_t vpos;              /**< Next frame of the clip */
+	uint16_t vseq;            /**< Next video sequence number */
+	uint16_t aseq;            /**< Next audio sequence number */
+	uint32_t picid;           /**< Next VP8 PictureID */
+	uint32_t vts0;            /**< Video timestamp origin */
+	uint32_t ats0;            /**< Audio timestamp origin */
+	uint32_t cur_vts;         /**< Timestamp of the frame being sent */
+	uint32_t vpkts;           /**< Video packets (SR) */
+	uint32_t voctets;         /**< Video payload octets (SR) */
+	uint32_t apkts;           /**< Audio packets (SR) */
+	uint32_t aoctets;         /**< Audio payload octets (SR) */
+	int rx_w;                 /**< Received video width (keyframes) */
+	int rx_h;                 /**< Received video height */
+	struct lg_counters c;     /**< Counters */
+};
+
+/** One measurement of the server. */
+struct lg_sample {
+	bool taken;               /**< Sampled */
+	double wall;              /**< When (monotonic seconds) */
+	bool cpu_ok;              /**< cpu is valid */
+	double cpu;               /**< Server CPU seconds so far */
+	bool room_ok;             /**< The room counters are valid */
+	long long video_frames;   /**< mix.video_frames */
+	long long video_missed;   /**< mix.video_missed */
+	long long audio_ticks;    /**< mix.audio_ticks */
+	long long audio_missed;   /**< mix.audio_missed */
+	int connected;            /**< Our participants in media state */
+	struct tes_bench_thread thr[LG_MAX_THREADS]; /**< Server threads */
+	int nthr;                 /**< Number of thr */
+};
+
+/** The load generator. */
+struct lg {
+	uv_loop_t loop;           /**< The one loop */
+	uv_timer_t tick;          /**< Media clock, TICK_MS */
+	struct lg_opts o;         /**< Options */
+	struct tes_dtls_cert *cert; /**< Our certificate */
+	struct lg_part *parts;    /**< o.count participants */
+	struct tes_bench_clip *clips[LG_MAX_CLIPS]; /**< --video files */
+	size_t nclips;            /**< Number of clips */
+	struct tes_bench_opus tone[LG_AUDIO_LOOP];    /**< Talkers' */
+	struct tes_bench_opus silence[LG_AUDIO_LOOP]; /**< Others' */
+	uint8_t rxbuf[4096];      /**< Receive buffer (one loop thread) */
+	uint64_t t0_ms;           /**< Start of media */
+	int next_sec;             /**< Next progress line */
+	struct lg_counters last;  /**< Sums at the last progress line */
+	struct lg_sample w0;      /**< Window start */
+	struct lg_sample w1;      /**< Window end */
+};
+
+/**
+ * Build the offer, POST it, and take the server's ICE and DTLS
+ * parameters from the answer.
+ *
+ * @param lg  Load generator
+ * @param p   Participant (socket bound)
+ * @return 0, or negative errno (reason printed)
+ */
+int lg_join(struct lg *lg, struct lg_part *p);
+
+/**
+ * DELETE every participant that joined.
+ *
+ * @param lg  Load generator
+ * @return Participants that were connected at the end
+ */
+int lg_leave(struct lg *lg);
+
+/**
+ * Sum every participant's counters.
+ *
+ * @param lg   Load generator
+ * @param sum  Receives the sums
+ * @return Participants in media state
+ */
+int lg_sum(const struct lg *lg, struct lg_counters *sum);
+
+/**
+ * Measure the server now: CPU time and the room's mix counters.
+ *
+ * @param lg  Load generator
+ * @param s   Receives the sample
+ */
+void lg_sample(struct lg *lg, struct lg_sample *s);
+
+/**
+ * Print the summary (stdout): our counters, the window figures, the
+ * room's final mix counters and latency, the server's participant
+ * counters summed.
+ *
+ * @param lg  Load generator
+ */
+void lg_report(struct lg *lg);
+
+#endif /* TES_BENCH_LOADGEN_H */
