@@ -637,19 +637,24 @@ static void video_tick(uv_timer_t *t)
 
 	for (size_t k = 0; k < m->n_prof; k++) {
 		struct vprof *vp = m->prof[k];
+		uint64_t period = 1000000u / vp->cfg->fps;
 		struct venc_job *j;
 
-		if (!used[k] || now_us < vp->next_due_us)
+		if (!used[k]) {
+			vp->next_due_us = 0; /* restarts when used again */
 			continue;
-		vp->next_due_us += 1000000u / vp->cfg->fps;
-		if (vp->next_due_us < now_us) {
+		}
+		if (!vp->next_due_us)
+			vp->next_due_us = now_us;
+		if (now_us < vp->next_due_us)
+			continue;
+		if (now_us - vp->next_due_us >= period) {
 			/* the loop ran late: the frames it owes are missed,
 			 * not made up in a burst */
-			uint64_t late = now_us - vp->next_due_us;
-
-			vp->missed += late / (1000000u / vp->cfg->fps) + 1;
-			vp->next_due_us = now_us + 1000000u / vp->cfg->fps;
+			vp->missed += (now_us - vp->next_due_us) / period;
+			vp->next_due_us = now_us;
 		}
+		vp->next_due_us += period;
 
 		if (vp->busy) {
 			vp->missed++;
