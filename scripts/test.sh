@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Install what is missing, build, and run every test through ctest:
 #  1. the normal build: unit tests, fuzz corpus replays, browser end-to-end
-#  2. an ASan + UBSan build: unit tests and fuzz corpus replays
+#  2. an ASan + UBSan build: unit tests, fuzz corpus replays, and the
+#     browser tests against the sanitized server (leaks checked at exit)
 #  3. a TSan build: unit tests (worker pool, slots, threaded mixer parts)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -12,7 +13,7 @@ scripts/build.sh build
 (cd build && ctest --output-on-failure -j"$jobs")
 
 scripts/build.sh build-asan -DTESSERA_ASAN=ON -DTESSERA_UBSAN=ON \
-	-DTESSERA_E2E=OFF
+	-DTESSERA_E2E=ON
 (cd build-asan && ASAN_OPTIONS=detect_leaks=1 \
 	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	ctest --output-on-failure -j"$jobs")

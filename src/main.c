@@ -107,7 +107,6 @@ static void on_signal(uv_signal_t *sig, int signum)
 
 	/* order matters: participants before the port they use */
 	tes_signal_close(app->http);
-	app->http = NULL;
 	tes_rooms_close(app->rooms);
 	app->rooms = NULL;
 	tes_ice_server_close(app->ice);
@@ -253,11 +252,15 @@ int main(int argc, char **argv)
 		tes_rooms_close(app.rooms);
 		tes_ice_server_close(app.ice);
 		uv_run(&app.loop, UV_RUN_DEFAULT);
+		tes_signal_free(app.http);
+		uv_run(&app.loop, UV_RUN_DEFAULT);
 		uv_loop_close(&app.loop);
 		tes_deref(app.cert);
 		return 1;
 	}
 
+	uv_run(&app.loop, UV_RUN_DEFAULT);
+	tes_signal_free(app.http);
 	uv_run(&app.loop, UV_RUN_DEFAULT);
 
 	err = uv_loop_close(&app.loop);

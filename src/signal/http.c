@@ -19,6 +19,7 @@ enum {
 
 struct tes_signal {
 	struct lws_context *ctx;
+	bool closing;
 	struct tes_rooms *rooms;
 	const struct tes_conf *conf;
 };
@@ -326,6 +327,8 @@ int tes_signal_alloc(struct tes_signal **sp, uv_loop_t *loop,
 	info.vhost_name = "tessera";
 	info.server_string = "tessera/" TESSERA_VERSION;
 	info.timeout_secs = 20;
+	/* lws clears it when its destruction has completed */
+	info.pcontext = &s->ctx;
 	if (!strchr(conf->http_listen, ':'))
 		info.options |= LWS_SERVER_OPTION_DISABLE_IPV6;
 
@@ -347,11 +350,22 @@ int tes_signal_alloc(struct tes_signal **sp, uv_loop_t *loop,
 
 void tes_signal_close(struct tes_signal *s)
 {
+	if (!s || s->closing)
+		return;
+
+	/* with a foreign loop lws closes its handles asynchronously: the
+	 * caller keeps the loop running, then calls tes_signal_free() */
+	s->closing = true;
+	lws_context_destroy(s->ctx);
+}
+
+void tes_signal_free(struct tes_signal *s)
+{
 	if (!s)
 		return;
 
-	/* with a foreign loop lws closes its handles asynchronously; the
-	 * caller keeps the loop running until they are gone */
-	lws_context_destroy(s->ctx);
+	/* the second call finishes what the loop's close callbacks began */
+	if (s->ctx)
+		lws_context_destroy(s->ctx);
 	free(s);
 }

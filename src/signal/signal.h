@@ -32,4 +32,12 @@ int tes_signal_alloc(struct tes_signal **sp, uv_loop_t *loop,
  */
 void tes_signal_close(struct tes_signal *s);
 
+/**
+ * Free the server after tes_signal_close() once the loop has run its
+ * close callbacks (after uv_run() returned).
+ *
+ * @param s  Server, or NULL
+ */
+void tes_signal_free(struct tes_signal *s);
+
 #endif /* TES_SIGNAL_H */
