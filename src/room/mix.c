@@ -85,6 +85,9 @@ struct tes__mix {
 	struct vprof *prof[TES_CONF_MAX_PROFILES];
 	size_t n_prof;
 	struct aroom *ar;
+	struct tes_topk *topk;           /* loop: who may be mixed, by level */
+	uint64_t adecoded;               /* loop: audio packets decoded */
+	uint64_t askipped;               /* loop: not decoded (not mixed) */
 	bool abusy;                      /* loop: audio job in flight */
 	uint64_t aticks;                 /* loop: audio ticks sent */
 	uint64_t amissed;                /* loop: audio ticks skipped */
@@ -124,6 +127,7 @@ struct ajob_in {
 	struct tes__mixin *mi;
 	struct tes_ingress_au *au;
 	bool plc;
+	bool decode;     /* it may be mixed: decode (or conceal) it */
 };
 
 struct ajob {
@@ -139,6 +143,8 @@ struct ajob {
 	} out[AENC_SLOTS];
 	bool has_speaker;
 	uint32_t speaker;
+	uint32_t decoded;
+	uint32_t skipped;
 	size_t n;
 	struct ajob_in in[];
 };
@@ -745,12 +751,16 @@ static void amix_work(void *arg)
 		struct ajob_in *in = &j->in[i];
 		struct tes__mixin *mi = in->mi;
 
-		if (in->au)
+		if (in->decode && in->au)
 			(void)mi->acodec->decode(mi->adec, in->au->data,
 						 in->au->len, false, &pcms[i]);
-		else if (in->plc)
+		else if (in->decode && in->plc)
 			(void)mi->acodec->decode(mi->adec, NULL, 0, false,
 						 &pcms[i]);
+		if (pcms[i])
+			j->decoded++;
+		else if (in->au)
+			j->skipped++;
 
 		ins[i].id = mi->num;
 		ins[i].pcm = pcms[i];
@@ -758,10 +768,9 @@ static void amix_work(void *arg)
 				       ? in->au->audio_level
 				       : -1;
 		lv[i].id = mi->num;
-		lv[i].dbov = pcms[i] ? (ins[i].level >= 0
-						? ins[i].level
-						: tes_pcm_level_dbov(pcms[i]))
-				     : TES_LEVEL_SILENT;
+		lv[i].dbov = ins[i].level >= 0 ? ins[i].level
+			     : pcms[i] ? tes_pcm_level_dbov(pcms[i])
+				       : TES_LEVEL_SILENT;
 	}
 
 	tes_speaker_det_update(ar->det, lv, n, j->now_ms);
@@ -791,6 +800,8 @@ static void amix_done(int err, void *arg)
 
 	if (j->has_speaker)
 		m->speaker = j->speaker;
+	m->adecoded += j->decoded;
+	m->askipped += j->skipped;
 
 	n = sorted_parts(m->room, parts, TES_ARRAY_SIZE(parts));
 	for (size_t i = 0; i < n; i++) {
@@ -862,6 +873,31 @@ static void send_reports(struct tes__mix *m, struct tes__part *p,
 		(void)tes__part_send_rtcp(p, buf, len);
 }
 
+/* Decode only what the mix can use: the K loudest by their RFC 6464
+ * levels (the same selection the mixer makes), so silent participants
+ * cost no decode.  Without levels from everyone, decode everything. */
+static void choose_decodes(struct tes__mix *m, struct ajob *j,
+			   uint64_t now_ms)
+{
+	struct tes_level lv[TES__MAX_PARTS];
+	bool known = true;
+
+	for (size_t i = 0; i < j->n; i++) {
+		const struct tes_ingress_au *au = j->in[i].au;
+
+		lv[i].id = j->in[i].mi->num;
+		lv[i].dbov = au ? au->audio_level : TES_LEVEL_SILENT;
+		if (lv[i].dbov < 0)
+			known = false;
+	}
+	if (known)
+		tes_topk_update(m->topk, lv, j->n, now_ms);
+
+	for (size_t i = 0; i < j->n; i++)
+		j->in[i].decode = !known ||
+				  tes_topk_is_selected(m->topk, lv[i].id);
+}
+
 static void audio_tick(uv_timer_t *t)
 {
 	struct tes__mix *m = t->data;
@@ -910,6 +946,7 @@ static void audio_tick(uv_timer_t *t)
 		in->mi = tes_ref(mi);
 		in->au = tes__mixin_audio_pop(mi, now_us, &in->plc);
 	}
+	choose_decodes(m, j, now_us / 1000);
 	m->aticks++;
 	m->last_atick_us = now_us;
 
@@ -960,6 +997,8 @@ void tes__mix_info(struct tes__mix *m, struct tes_room_info *ri)
 	ri->ncells = m->ncells;
 	ri->audio_ticks = m->aticks;
 	ri->audio_missed = m->amissed;
+	ri->audio_decoded = m->adecoded;
+	ri->audio_skipped = m->askipped;
 	for (size_t i = 0; i < m->n_prof; i++) {
 		ri->video_frames += m->prof[i]->frames;
 		ri->video_missed += m->prof[i]->missed;
@@ -995,6 +1034,7 @@ static void mix_destructor(void *data)
 	for (size_t i = 0; i < m->n_prof; i++)
 		tes_deref(m->prof[i]);
 	tes_deref(m->ar);
+	tes_deref(m->topk);
 }
 
 int tes__mix_alloc(struct tes__mix **mp, struct tes__room *room,
@@ -1046,7 +1086,8 @@ int tes__mix_alloc(struct tes__mix **mp, struct tes__room *room,
 	sk.margin_db = TES_SPEAKER_MARGIN_DB;
 	sk.hold_ms = TES_SPEAKER_HOLD_MS;
 	if (!m->ar->codec || tes_amix_alloc(&m->ar->amix, 1, &tk) ||
-	    tes_speaker_det_alloc(&m->ar->det, &sk))
+	    tes_speaker_det_alloc(&m->ar->det, &sk) ||
+	    tes_topk_alloc(&m->topk, &tk))
 		goto fail;
 
 	uv_timer_init(loop, &m->vtimer);

@@ -102,6 +102,9 @@ struct tes_room_info {
 	size_t ncells;           /**< Number of cells */
 	uint64_t audio_ticks;    /**< Mix: audio blocks mixed */
 	uint64_t audio_missed;   /**< Mix: audio ticks skipped (late job) */
+	uint64_t audio_decoded;  /**< Mix: audio packets decoded */
+	uint64_t audio_skipped;  /**< Mix: packets not decoded: not among
+				      the K loudest by their RFC 6464 level */
 	uint64_t video_frames;   /**< Mix: frames encoded, all profiles */
 	uint64_t video_missed;   /**< Mix: video ticks skipped (late job) */
 	uint32_t latency_p50_us; /**< Mix: added latency, input frame arrival
