@@ -10,6 +10,8 @@
 #   (c) Tessera's room, driven by tes_loadgen (9 WebRTC participants that
 #       each get the mix back), its CPU sampled from /proc over the steady
 #       window (skip 3 s of set-up, measure SECONDS - 5 s)
+#   (d) how many such rooms one server keeps at once without a missed
+#       tick (2, 3, ... ROOMS_MAX, default 4)
 # and prints CPU seconds per media second (user + sys), real-time factors
 # and the ratios Tessera / floor and Tessera / ffmpeg, with every command.
 # The results are appended to bench/RESULTS.md.
@@ -216,6 +218,55 @@ if [ "$lg_rc" != 0 ] || [ -z "$tes_cpu" ]; then
 	exit 1
 fi
 
+# ---- (d) how many such rooms at once ----
+# R rooms of N participants each on one server, R = 2, 3, ... ROOMS_MAX;
+# a count passes when every room kept its clock (real-time factor >= 0.99)
+# with no missed tick in the steady window.  The load generators share
+# the two cores with the server (about 0.05 core per room), so this is a
+# lower bound of what a dedicated machine holds.
+ROOMS_MAX=${ROOMS_MAX:-4}
+sweep_secs=12
+one_ok=$(awk -v r="$tes_rtf" -v m="$(kv "$win" video_missed)" \
+	'BEGIN { print (r >= 0.99 && m == 0) ? 1 : 0 }')
+rooms_ok=$one_ok
+rooms_detail="1 room: rtf $tes_rtf, missed $(kv "$win" video_missed)"
+for R in $(seq 2 "$ROOMS_MAX"); do
+	[ "$rooms_ok" = $((R - 1)) ] || break
+	say "(d) $R rooms of $N participants at once (${sweep_secs} s)"
+	"$bin/tessera" --config tessera.yaml >server.log 2>&1 &
+	server_pid=$!
+	for _ in $(seq 100); do
+		(exec 3<>"/dev/tcp/127.0.0.1/$http_port") 2>/dev/null && break
+		sleep 0.1
+	done
+	lg_pids=()
+	for r in $(seq 1 "$R"); do
+		"$bin/bench/tes_loadgen" --url "http://127.0.0.1:$http_port" \
+			--room "bench$r" --count $N --seconds $sweep_secs \
+			--video "$videos" --talkers $TALKERS \
+			--server-pid "$server_pid" --warmup $WARMUP --tail $TAIL \
+			>"sweep$r.out" 2>/dev/null &
+		lg_pids+=($!)
+	done
+	pass=1
+	line="$R rooms:"
+	for r in $(seq 1 "$R"); do
+		wait "${lg_pids[$((r - 1))]}" || pass=0
+		w=$(grep '^window:' "sweep$r.out" || true)
+		rtf=$(kv "$w" rtf)
+		miss=$(kv "$w" video_missed)
+		line="$line room$r rtf ${rtf:-?} missed ${miss:-?};"
+		awk -v r="${rtf:-0}" -v m="${miss:-1}" \
+			'BEGIN { exit !(r >= 0.99 && m == 0) }' || pass=0
+	done
+	kill "$server_pid"
+	wait "$server_pid" || true
+	server_pid=
+	echo "$line $([ $pass = 1 ] && echo pass || echo FAIL)"
+	rooms_detail="$rooms_detail; ${line%;}"
+	[ $pass = 1 ] && rooms_ok=$R
+done
+
 # ---- table ----
 r_floor=$(calc "%.2f" "$tes_cpu / $floor_cpu")
 r_ff=$(calc "%.2f" "$tes_cpu / $ff_cpu")
@@ -235,6 +286,7 @@ table=$(cat <<EOF
 | Tessera room (9 in, 720p out to 9, mixer.threads 2) | $tes_cpu | $tes_rtf (frames made / due) |
 | **Tessera / codec floor** | **$r_floor** (target <= 1.15) | |
 | **Tessera / ffmpeg** | **$r_ff** (target <= 0.90) | |
+| **rooms at once without a missed tick** | **$rooms_ok** (target >= 4; tried up to $ROOMS_MAX) | |
 EOF
 )
 say "results (${secs} s, $(nproc) cores, load avg before $load_before, after $load_after)"
@@ -293,6 +345,7 @@ $table
 - mix room: \`${room#room: }\`
 - latency p50 ${p50:-n/a} ms (target <= 40), p99 ${p99:-n/a} ms (target <= 80)
 - server CPU by thread (core-s per media-s): \`${threads:-n/a}\`
+- rooms at once: $rooms_detail
 - server: $rcvbuf_drops datagrams dropped on the media port's full receive
   buffer, $warn_lines log lines at warn or above
 - $(grep '^received:' <<<"$out" | sed 's/^received: /received by the participants: /')
