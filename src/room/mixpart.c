@@ -21,15 +21,9 @@ struct vjob {
 	int err;
 };
 
-static struct tes__stream *stream_of(struct tes__part *p,
-				     enum tes_media_kind kind)
-{
-	return tes__part_stream_by_kind(p, kind);
-}
-
 static void send_pli(struct tes__part *p)
 {
-	struct tes__stream *v = stream_of(p, TES_MEDIA_VIDEO);
+	struct tes__stream *v = tes__part_stream_by_kind(p, TES_MEDIA_VIDEO);
 	uint8_t buf[64];
 	int n;
 
@@ -143,7 +137,7 @@ static void video_nack(const uint16_t *seqs, size_t n, void *arg)
 	uint8_t buf[256];
 	int len;
 
-	if (!p || !(v = stream_of(p, TES_MEDIA_VIDEO)))
+	if (!p || !(v = tes__part_stream_by_kind(p, TES_MEDIA_VIDEO)))
 		return;
 
 	/* seqs are ascending: pack them into PID + bitmask entries */
@@ -373,7 +367,7 @@ void tes__mix_rtp(struct tes__part *p, struct tes__stream *st,
 
 static bool about_our_video(struct tes__part *p, uint32_t ssrc)
 {
-	struct tes__stream *v = stream_of(p, TES_MEDIA_VIDEO);
+	struct tes__stream *v = tes__part_stream_by_kind(p, TES_MEDIA_VIDEO);
 
 	return v && v->we_send && ssrc == v->out_ssrc;
 }

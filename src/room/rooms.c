@@ -408,15 +408,12 @@ void tes_rooms_foreach(struct tes_rooms *r, tes_room_info_h *h, void *arg)
 	}
 }
 
-static const char *stream_codec(const struct tes__part *p,
+static const char *stream_codec(struct tes__part *p,
 				enum tes_media_kind kind)
 {
-	for (size_t i = 0; i < p->n_streams; i++) {
-		if (p->streams[i].kind == kind)
-			return p->streams[i].codec;
-	}
+	const struct tes__stream *st = tes__part_stream_by_kind(p, kind);
 
-	return "";
+	return st ? st->codec : "";
 }
 
 int tes_rooms_describe(struct tes_rooms *r, const char *room,

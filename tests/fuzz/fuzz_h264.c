@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "base/base.h"
+#include "feed.h"
 #include "rtp/ingress.h"
 #include "rtp/payload.h"
 #include "rtp/rtp.h"
@@ -178,47 +179,10 @@ static void feed_ingress(const uint8_t *data, size_t size)
 		.codec = TES_INGRESS_H264, .au_h = on_au, .arg = &st,
 	};
 	struct tes_ingress *in;
-	uint64_t now = 1000000;
-	uint16_t seq = 65500;
-	uint32_t ts = 0;
-	size_t off = 0;
 
 	if (tes_ingress_alloc(&in, &cfg))
 		return;
-
-	while (size - off >= 2) {
-		struct tes_rtp_hdr h;
-		uint8_t ctl = data[off], len = data[off + 1] & 63;
-		uint8_t *buf;
-
-		off += 2;
-		len = (uint8_t)TES_MIN((size_t)len, size - off);
-		memset(&h, 0, sizeof(h));
-		seq = (uint16_t)(seq + ((ctl >> 2) & 7) - 2);
-		if (ctl & 2)
-			ts += 3000;
-		h.seq = seq;
-		h.ts = ts;
-		h.marker = ctl & 1;
-		buf = malloc(len ? len : 1);
-		if (!buf)
-			break;
-		memcpy(buf, data + off, len);
-		h.payload = buf;
-		h.payload_len = len;
-		tes_ingress_push(in, &h, now);
-		free(buf);
-		off += len;
-		now += (uint64_t)(ctl >> 5) * 15000;
-		tes_ingress_tick(in, now);
-	}
-	for (int i = 0; i < 20; i++) {
-		now += 100000;
-		tes_ingress_tick(in, now);
-	}
-	if (tes_ingress_stats(in)->frames != st.n)
-		abort();
-
+	fuzz_feed_ingress(in, data, size, &st.n);
 	tes_deref(in);
 }
 
