@@ -67,6 +67,15 @@ static void pss_reset(struct pss *p)
 	memset(p, 0, sizeof(*p));
 }
 
+/* The response in p->resp is ready: write it when the socket can take it */
+static int queue_resp(struct lws *wsi, struct pss *p)
+{
+	p->have_resp = true;
+	lws_callback_on_writable(wsi);
+
+	return 0;
+}
+
 static void respond(struct lws *wsi, struct pss *p)
 {
 	struct lws_context *ctx = lws_get_context(wsi);
@@ -85,8 +94,7 @@ static void respond(struct lws *wsi, struct pss *p)
 	else
 		tes__api_handle(s->rooms, s->conf, &req, &p->resp);
 
-	p->have_resp = true;
-	lws_callback_on_writable(wsi);
+	queue_resp(wsi, p);
 }
 
 static int write_resp(struct lws *wsi, struct pss *p)
@@ -165,9 +173,7 @@ static int on_request(struct lws *wsi, struct pss *p, const char *uri,
 	p->method = method_of(wsi);
 	if (len >= sizeof(p->path)) {
 		tes__api_error(&p->resp, 414, "URI too long");
-		p->have_resp = true;
-		lws_callback_on_writable(wsi);
-		return 0;
+		return queue_resp(wsi, p);
 	}
 	memcpy(p->path, uri, len);
 
@@ -189,23 +195,18 @@ static int on_request(struct lws *wsi, struct pss *p, const char *uri,
 	/* a body follows: wait for it unless there is none */
 	if (lws_hdr_copy(wsi, clen, sizeof(clen),
 			 WSI_TOKEN_HTTP_CONTENT_LENGTH) <= 0) {
-		if (lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_TRANSFER_ENCODING))
-			tes__api_error(&p->resp, 411, "Content-Length "
-				       "required");
-		else
+		if (!lws_hdr_total_length(wsi,
+					  WSI_TOKEN_HTTP_TRANSFER_ENCODING)) {
 			respond(wsi, p);
-		if (!p->have_resp) {
-			p->have_resp = true;
-			lws_callback_on_writable(wsi);
+			return 0;
 		}
-		return 0;
+		tes__api_error(&p->resp, 411, "Content-Length required");
+		return queue_resp(wsi, p);
 	}
 	if (strtoull(clen, NULL, 10) > DISCARD_MAX) {
 		tes__api_error(&p->resp, 413, "request body larger than %u "
 			       "bytes", s->conf->http_max_body);
-		p->have_resp = true;
-		lws_callback_on_writable(wsi);
-		return 0;
+		return queue_resp(wsi, p);
 	}
 	if (!strcmp(clen, "0"))
 		respond(wsi, p);
