@@ -31,6 +31,16 @@ typedef void (tes_dtor_h)(void *data);
 void *tes_alloc(size_t size, tes_dtor_h *dtor);
 
 /**
+ * Like tes_alloc(), but the memory is not zeroed: for large buffers the
+ * caller overwrites at once (decoded frames, canvases).
+ *
+ * @param size  Number of bytes
+ * @param dtor  Optional destructor, called before the memory is freed
+ * @return The memory, or NULL when out of memory
+ */
+void *tes_alloc_raw(size_t size, tes_dtor_h *dtor);
+
+/**
  * Take one more reference.
  *
  * @param data  Memory from tes_alloc(), or NULL

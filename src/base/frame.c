@@ -27,10 +27,12 @@ int tes_frame_alloc(struct tes_frame **fp, int width, int height)
 	ysz = (size_t)sy * (size_t)height;
 	csz = (size_t)sc * (size_t)(height / 2);
 
-	/* +32 so the planes can start on a 32-byte boundary */
-	f = tes_alloc(hdr + ysz + 2 * csz + 32, NULL);
+	/* +32 so the planes can start on a 32-byte boundary; the pixels
+	 * are not zeroed (every user writes the whole picture) */
+	f = tes_alloc_raw(hdr + ysz + 2 * csz + 32, NULL);
 	if (!f)
 		return -ENOMEM;
+	memset(f, 0, sizeof(*f));
 
 	base = (uint8_t *)f + hdr;
 	base += (32 - ((uintptr_t)base & 31)) & 31;

@@ -24,14 +24,8 @@ static struct mem_hdr *hdr_of(void *data)
 	return (struct mem_hdr *)((char *)data - sizeof(struct mem_hdr));
 }
 
-void *tes_alloc(size_t size, tes_dtor_h *dtor)
+static void *mem_init(struct mem_hdr *h, tes_dtor_h *dtor)
 {
-	struct mem_hdr *h;
-
-	if (size > SIZE_MAX - sizeof(*h))
-		return NULL;
-
-	h = calloc(1, sizeof(*h) + size);
 	if (!h)
 		return NULL;
 
@@ -40,6 +34,22 @@ void *tes_alloc(size_t size, tes_dtor_h *dtor)
 	atomic_fetch_add(&live_blocks, 1);
 
 	return h->align;
+}
+
+void *tes_alloc(size_t size, tes_dtor_h *dtor)
+{
+	if (size > SIZE_MAX - sizeof(struct mem_hdr))
+		return NULL;
+
+	return mem_init(calloc(1, sizeof(struct mem_hdr) + size), dtor);
+}
+
+void *tes_alloc_raw(size_t size, tes_dtor_h *dtor)
+{
+	if (size > SIZE_MAX - sizeof(struct mem_hdr))
+		return NULL;
+
+	return mem_init(malloc(sizeof(struct mem_hdr) + size), dtor);
 }
 
 void *tes_ref(void *data)

@@ -4,6 +4,7 @@
  */
 #include <arpa/inet.h>
 #include <stdlib.h>
+#include <sys/socket.h>
 #include <string.h>
 
 #include "base/base.h"
@@ -14,6 +15,21 @@ enum {
 	NBUCKETS = 1024,
 	REMOTE_UFRAG_MAX = 256,
 	ADDRSTR_MAX = INET6_ADDRSTRLEN + 8,
+	/* outgoing datagrams are queued and leave in one sendmmsg(2) per
+	 * loop iteration: a video frame fanned out to N receivers is one
+	 * system call instead of N x packets (on a VM a syscall is dear) */
+	TX_BATCH = 64,
+	/* recvmmsg(2) through libuv: it wants 64 KB per datagram slot */
+	RX_SLOT = 64 * 1024,
+	RX_SLOTS = 16,
+};
+
+/* One queued datagram. */
+struct tx_slot {
+	struct sockaddr_storage dst;
+	struct tes_ice_agent *agent;  /* counts its failed sends, or NULL */
+	size_t len;
+	uint8_t data[TES_UDP_MAX_DGRAM];
 };
 
 /* An entry of the address table: validated address -> agent. */
@@ -37,6 +53,7 @@ struct tes_ice_agent {
 	bool nominated;
 	char remote_str[ADDRSTR_MAX];
 	uint64_t consent_ms;
+	uint64_t tx_errors;  /* datagrams the kernel refused */
 	tes_ice_pkt_h *pkth;
 	tes_ice_selected_h *selh;
 	void *arg;
@@ -51,8 +68,13 @@ struct tes_ice_server {
 	struct tes_ratelog rl_bad;
 	tes_ice_fault_h *faulth;
 	void *fault_arg;
-	uint8_t rxbuf[TES_UDP_MAX_DGRAM];
+	uint8_t *rxbuf;           /* RX_SLOTS x RX_SLOT */
 	bool rx_busy;
+	uv_prepare_t tx_prep;     /* flush before the loop blocks */
+	uv_check_t tx_check;      /* flush after a round of I/O callbacks */
+	int open_handles;         /* freed when the last one has closed */
+	struct tx_slot *tx;       /* TX_BATCH slots */
+	size_t ntx;
 };
 
 static uint32_t hash_bytes(const void *p, size_t n)
@@ -252,22 +274,88 @@ static void agent_select(struct tes_ice_agent *a, const struct sockaddr *sa,
 		a->selh(sa, a->arg);
 }
 
-static int udp_send(struct tes_ice_server *s, const struct sockaddr *dst,
-		    const uint8_t *buf, size_t len)
+/* send every queued datagram, in order, with as few syscalls as the
+ * kernel allows; one that fails is counted and skipped (UDP: a full
+ * socket buffer drops it, exactly as a lost packet) */
+static void tx_flush(struct tes_ice_server *s)
 {
-	uv_buf_t b = uv_buf_init((char *)buf, (unsigned)len);
-	int err;
+	struct mmsghdr msgs[TX_BATCH];
+	struct iovec iov[TX_BATCH];
+	uv_os_fd_t fd;
+	size_t i = 0;
 
+	if (!s->ntx)
+		return;
+	if (uv_fileno((uv_handle_t *)&s->udp, &fd)) {
+		s->stats.tx_errors += s->ntx;
+		s->ntx = 0;
+		return;
+	}
+
+	for (size_t k = 0; k < s->ntx; k++) {
+		struct tx_slot *t = &s->tx[k];
+
+		iov[k].iov_base = t->data;
+		iov[k].iov_len = t->len;
+		memset(&msgs[k], 0, sizeof(msgs[k]));
+		msgs[k].msg_hdr.msg_name = &t->dst;
+		msgs[k].msg_hdr.msg_namelen =
+			(socklen_t)addr_len((struct sockaddr *)&t->dst);
+		msgs[k].msg_hdr.msg_iov = &iov[k];
+		msgs[k].msg_hdr.msg_iovlen = 1;
+	}
+
+	while (i < s->ntx) {
+		int n = sendmmsg(fd, &msgs[i], (unsigned)(s->ntx - i),
+				 MSG_DONTWAIT);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			/* the first datagram failed: drop it, go on */
+			s->stats.tx_errors++;
+			if (s->tx[i].agent)
+				s->tx[i].agent->tx_errors++;
+			i++;
+			continue;
+		}
+		for (int k = 0; k < n; k++) {
+			s->stats.tx_packets++;
+			s->stats.tx_bytes += s->tx[i + (size_t)k].len;
+		}
+		i += (size_t)n;
+	}
+	s->ntx = 0;
+}
+
+static void tx_prep_cb(uv_prepare_t *h)
+{
+	tx_flush(h->data);
+}
+
+static void tx_check_cb(uv_check_t *h)
+{
+	tx_flush(h->data);
+}
+
+static int udp_send(struct tes_ice_server *s, struct tes_ice_agent *a,
+		    const struct sockaddr *dst, const uint8_t *buf,
+		    size_t len)
+{
+	struct tx_slot *t;
+
+	if (len > sizeof(t->data))
+		return -EMSGSIZE;
 	if (s->faulth && s->faulth(true, buf, len, s->fault_arg))
 		return 0;
 
-	err = uv_udp_try_send(&s->udp, &b, 1, dst);
-	if (err < 0) {
-		s->stats.tx_errors++;
-		return err;
-	}
-	s->stats.tx_packets++;
-	s->stats.tx_bytes += len;
+	if (s->ntx == TX_BATCH)
+		tx_flush(s);
+	t = &s->tx[s->ntx++];
+	memcpy(&t->dst, dst, addr_len(dst));
+	t->agent = a;
+	t->len = len;
+	memcpy(t->data, buf, len);
 
 	return 0;
 }
@@ -317,7 +405,7 @@ static void handle_stun(struct tes_ice_server *s, const uint8_t *buf,
 			return;
 		if (!tes_stun_build_error(out, sizeof(out), &outlen, msg.tid,
 					  401, "Unauthorized", NULL, 0))
-			udp_send(s, src, out, outlen);
+			udp_send(s, a, src, out, outlen);
 		return;
 	}
 
@@ -329,7 +417,7 @@ static void handle_stun(struct tes_ice_server *s, const uint8_t *buf,
 		bad_input(s, src, "STUN check with bad integrity");
 		if (!tes_stun_build_error(out, sizeof(out), &outlen, msg.tid,
 					  401, "Unauthorized", NULL, 0))
-			udp_send(s, src, out, outlen);
+			udp_send(s, a, src, out, outlen);
 		return;
 	}
 
@@ -349,7 +437,7 @@ static void handle_stun(struct tes_ice_server *s, const uint8_t *buf,
 		if (!tes_stun_build_error(out, sizeof(out), &outlen, msg.tid,
 					  420, "Unknown Attribute",
 					  (uint8_t *)a->pwd, strlen(a->pwd)))
-			udp_send(s, src, out, outlen);
+			udp_send(s, a, src, out, outlen);
 		return;
 	}
 
@@ -359,7 +447,7 @@ static void handle_stun(struct tes_ice_server *s, const uint8_t *buf,
 
 	if (!tes_stun_build_success(out, sizeof(out), &outlen, msg.tid, src,
 				    (uint8_t *)a->pwd, strlen(a->pwd)))
-		udp_send(s, src, out, outlen);
+		udp_send(s, a, src, out, outlen);
 
 	agent_select(a, src, msg.use_candidate);
 }
@@ -369,13 +457,14 @@ static void alloc_cb(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
 	struct tes_ice_server *s = h->data;
 
 	(void)suggested;
-	/* one receive at a time on the loop thread: a single buffer */
+	/* one receive at a time on the loop thread: a single buffer that
+	 * libuv fills with up to RX_SLOTS datagrams per recvmmsg(2) */
 	if (s->rx_busy) {
 		*buf = uv_buf_init(NULL, 0);
 		return;
 	}
 	s->rx_busy = true;
-	*buf = uv_buf_init((char *)s->rxbuf, sizeof(s->rxbuf));
+	*buf = uv_buf_init((char *)s->rxbuf, RX_SLOT * RX_SLOTS);
 }
 
 static void recv_cb(uv_udp_t *h, ssize_t nread, const uv_buf_t *b,
@@ -387,7 +476,9 @@ static void recv_cb(uv_udp_t *h, ssize_t nread, const uv_buf_t *b,
 	struct tes_ice_agent *a;
 	enum tes_pkt_kind kind;
 
-	if (b->base == (char *)s->rxbuf)
+	/* the buffer is ours again after the last chunk of a recvmmsg
+	 * (UV_UDP_MMSG_FREE) or after a plain receive */
+	if (b->base == (char *)s->rxbuf && !(flags & UV_UDP_MMSG_CHUNK))
 		s->rx_busy = false;
 
 	if (nread <= 0 || !src)
@@ -396,7 +487,7 @@ static void recv_cb(uv_udp_t *h, ssize_t nread, const uv_buf_t *b,
 	s->stats.rx_packets++;
 	s->stats.rx_bytes += len;
 
-	if (flags & UV_UDP_PARTIAL) {
+	if ((flags & UV_UDP_PARTIAL) || len > TES_UDP_MAX_DGRAM) {
 		s->stats.drop_truncated++;
 		return;
 	}
@@ -473,14 +564,36 @@ int tes_ice_server_alloc(struct tes_ice_server **sp, uv_loop_t *loop,
 		return -EINVAL;
 
 	s = calloc(1, sizeof(*s));
-	if (!s)
+	if (s) {
+		s->rxbuf = malloc((size_t)RX_SLOT * RX_SLOTS);
+		s->tx = malloc(sizeof(*s->tx) * TX_BATCH);
+	}
+	if (!s || !s->rxbuf || !s->tx) {
+		if (s) {
+			free(s->rxbuf);
+			free(s->tx);
+		}
+		free(s);
 		return -ENOMEM;
+	}
 
-	err = uv_udp_init(loop, &s->udp);
+	err = uv_udp_init_ex(loop, &s->udp, ss.ss_family | UV_UDP_RECVMMSG);
 	if (err) {
+		free(s->rxbuf);
+		free(s->tx);
 		free(s);
 		return err;
 	}
+	s->open_handles = 1;
+	s->tx_prep.data = s;
+	s->tx_check.data = s;
+	uv_prepare_init(loop, &s->tx_prep);
+	uv_check_init(loop, &s->tx_check);
+	s->open_handles += 2;
+	uv_prepare_start(&s->tx_prep, tx_prep_cb);
+	uv_check_start(&s->tx_check, tx_check_cb);
+	uv_unref((uv_handle_t *)&s->tx_prep);
+	uv_unref((uv_handle_t *)&s->tx_check);
 	s->udp.data = s;
 
 	err = uv_udp_bind(&s->udp, (struct sockaddr *)&ss, 0);
@@ -510,6 +623,8 @@ static void close_cb(uv_handle_t *h)
 {
 	struct tes_ice_server *s = h->data;
 
+	if (--s->open_handles > 0)
+		return;
 	for (size_t i = 0; i < NBUCKETS; i++) {
 		while (s->by_addr[i]) {
 			struct addr_ent *e = s->by_addr[i];
@@ -518,6 +633,8 @@ static void close_cb(uv_handle_t *h)
 			free(e);
 		}
 	}
+	free(s->rxbuf);
+	free(s->tx);
 	free(s);
 }
 
@@ -525,7 +642,10 @@ void tes_ice_server_close(struct tes_ice_server *s)
 {
 	if (!s)
 		return;
+	tx_flush(s);
 	uv_udp_recv_stop(&s->udp);
+	uv_close((uv_handle_t *)&s->tx_prep, close_cb);
+	uv_close((uv_handle_t *)&s->tx_check, close_cb);
 	uv_close((uv_handle_t *)&s->udp, close_cb);
 }
 
@@ -552,6 +672,11 @@ static void agent_destructor(void *data)
 	struct tes_ice_agent *a = data;
 	struct tes_ice_server *s = a->srv;
 	struct tes_ice_agent **pp;
+
+	/* queued datagrams point at the agent for its error count */
+	for (size_t i = 0; i < s->ntx; i++)
+		if (s->tx[i].agent == a)
+			s->tx[i].agent = NULL;
 
 	for (size_t i = 0; i < a->n_addrs; i++)
 		addr_remove(s, (struct sockaddr *)&a->addrs[i]);
@@ -623,7 +748,13 @@ int tes_ice_agent_send(struct tes_ice_agent *a, const uint8_t *buf,
 	if (!a->has_selected)
 		return -ENOTCONN;
 
-	return udp_send(a->srv, (struct sockaddr *)&a->selected, buf, len);
+	return udp_send(a->srv, a, (struct sockaddr *)&a->selected, buf,
+			len);
+}
+
+uint64_t tes_ice_agent_tx_errors(const struct tes_ice_agent *a)
+{
+	return a->tx_errors;
 }
 
 uint64_t tes_ice_agent_consent_ms(const struct tes_ice_agent *a)

@@ -158,15 +158,27 @@ const char *tes_ice_agent_pwd(const struct tes_ice_agent *a);
 int tes_ice_agent_set_remote(struct tes_ice_agent *a, const char *ufrag);
 
 /**
- * Send a datagram to the agent's selected address.
+ * Send a datagram to the agent's selected address.  It is queued (the
+ * buffer is copied) and leaves with the others queued in the same loop
+ * iteration, in order, before the loop next waits; a datagram the kernel
+ * then refuses is counted in tes_ice_agent_tx_errors().
  *
  * @param a    Agent
  * @param buf  Datagram
  * @param len  Its length
- * @return 0, -ENOTCONN without a selected address, or negative errno
+ * @return 0, -ENOTCONN without a selected address, -EMSGSIZE over
+ *         TES_UDP_MAX_DGRAM
  */
 int tes_ice_agent_send(struct tes_ice_agent *a, const uint8_t *buf,
 		       size_t len);
+
+/**
+ * Datagrams to this agent that the kernel refused (full socket buffer).
+ *
+ * @param a  Agent
+ * @return Count
+ */
+uint64_t tes_ice_agent_tx_errors(const struct tes_ice_agent *a);
 
 /**
  * Time of the last valid connectivity check (tes_now_ms() clock), 0 if none.

@@ -430,6 +430,9 @@ int tes_rooms_describe(struct tes_rooms *r, const char *room,
 	rh(&ri, arg);
 
 	for (struct tes__part *p = rm->parts; p; p = p->next) {
+		/* sends fail at once (no address, SRTP) or when the queued
+		 * datagrams meet the kernel */
+		struct tes_part_counters cnt = p->cnt;
 		struct tes_part_info pi = {
 			.id = p->id,
 			.state = tes__part_state_name(p->state),
@@ -440,9 +443,10 @@ int tes_rooms_describe(struct tes_rooms *r, const char *room,
 			.profile = rm->mix ? tes__mix_profile_name(rm->mix, p)
 					   : "",
 			.age_ms = now - p->joined_ms,
-			.counters = &p->cnt,
+			.counters = &cnt,
 		};
 
+		cnt.send_errors += tes_ice_agent_tx_errors(p->ice);
 		ph(&pi, arg);
 	}
 
