@@ -88,6 +88,8 @@ struct tes__mix {
 	struct tes_topk *topk;           /* loop: who may be mixed, by level */
 	uint64_t adecoded;               /* loop: audio packets decoded */
 	uint64_t askipped;               /* loop: not decoded (not mixed) */
+	uint64_t aconcealed;             /* loop: lost frames, PLC */
+	uint64_t afec;                   /* loop: lost frames, FEC */
 	bool abusy;                      /* loop: audio job in flight */
 	uint64_t aticks;                 /* loop: audio ticks sent */
 	uint64_t amissed;                /* loop: audio ticks skipped */
@@ -126,7 +128,7 @@ struct venc_job {
 struct ajob_in {
 	struct tes__mixin *mi;
 	struct tes_ingress_au *au;
-	bool plc;
+	enum tes__aplay play;
 	bool decode;     /* it may be mixed: decode (or conceal) it */
 };
 
@@ -145,6 +147,8 @@ struct ajob {
 	uint32_t speaker;
 	uint32_t decoded;
 	uint32_t skipped;
+	uint32_t concealed;  /* lost frames played by PLC */
+	uint32_t fec;        /* lost frames rebuilt from in-band FEC */
 	size_t n;
 	struct ajob_in in[];
 };
@@ -753,11 +757,17 @@ static void amix_work(void *arg)
 
 		if (in->decode && in->au)
 			(void)mi->acodec->decode(mi->adec, in->au->data,
-						 in->au->len, false, &pcms[i]);
-		else if (in->decode && in->plc)
+						 in->au->len,
+						 in->play == TES__APLAY_FEC,
+						 &pcms[i]);
+		else if (in->decode && in->play == TES__APLAY_PLC)
 			(void)mi->acodec->decode(mi->adec, NULL, 0, false,
 						 &pcms[i]);
-		if (pcms[i])
+		if (pcms[i] && in->play == TES__APLAY_FEC)
+			j->fec++;
+		else if (pcms[i] && in->play == TES__APLAY_PLC)
+			j->concealed++;
+		else if (pcms[i])
 			j->decoded++;
 		else if (in->au)
 			j->skipped++;
@@ -802,6 +812,8 @@ static void amix_done(int err, void *arg)
 		m->speaker = j->speaker;
 	m->adecoded += j->decoded;
 	m->askipped += j->skipped;
+	m->aconcealed += j->concealed;
+	m->afec += j->fec;
 
 	n = sorted_parts(m->room, parts, TES_ARRAY_SIZE(parts));
 	for (size_t i = 0; i < n; i++) {
@@ -944,7 +956,7 @@ static void audio_tick(uv_timer_t *t)
 			continue;
 		in = &j->in[j->n++];
 		in->mi = tes_ref(mi);
-		in->au = tes__mixin_audio_pop(mi, now_us, &in->plc);
+		in->au = tes__mixin_audio_pop(mi, now_us, &in->play);
 	}
 	choose_decodes(m, j, now_us / 1000);
 	m->aticks++;
@@ -999,6 +1011,8 @@ void tes__mix_info(struct tes__mix *m, struct tes_room_info *ri)
 	ri->audio_missed = m->amissed;
 	ri->audio_decoded = m->adecoded;
 	ri->audio_skipped = m->askipped;
+	ri->audio_concealed = m->aconcealed;
+	ri->audio_fec = m->afec;
 	for (size_t i = 0; i < m->n_prof; i++) {
 		ri->video_frames += m->prof[i]->frames;
 		ri->video_missed += m->prof[i]->missed;

@@ -38,6 +38,8 @@ struct tes__mixin {
 	unsigned aq_n;                   /* loop */
 	bool a_primed;                   /* loop: playout started */
 	uint64_t a_last_us;              /* loop: last packet played */
+	unsigned a_conceal;              /* loop: lost frames still to
+	                                    conceal before the queue head */
 	const struct tes_vcodec *vcodec; /* video codec, NULL: no video in */
 	struct tes_vdec *vdec;           /* job */
 	bool vdec_wait_key;              /* job: need a keyframe first */
@@ -62,8 +64,19 @@ struct tes__mixin {
 };
 
 /* mixpart.c */
+
+/** What the audio tick plays for one participant. */
+enum tes__aplay {
+	TES__APLAY_NONE,  /* nothing: not primed, or silent too long */
+	TES__APLAY_AU,    /* the returned packet */
+	TES__APLAY_PLC,   /* a lost frame, concealed (no packet) */
+	TES__APLAY_FEC,   /* a lost frame, rebuilt from the in-band FEC of
+	                     the returned packet (which plays next tick) */
+};
+
 struct tes_ingress_au *tes__mixin_audio_pop(struct tes__mixin *mi,
-					    uint64_t now_us, bool *plc);
+					    uint64_t now_us,
+					    enum tes__aplay *play);
 void tes__mixin_tick(struct tes__mixin *mi, uint64_t now_us);
 
 #endif /* TES_MIX_INT_H */

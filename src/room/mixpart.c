@@ -13,6 +13,7 @@
 
 enum {
 	AUDIO_PLC_MS = 200,    /* conceal losses this long, then stop */
+	AUDIO_CONCEAL_MAX = AUDIO_PLC_MS / 20,  /* lost frames in a gap */
 };
 
 struct vjob {
@@ -187,11 +188,12 @@ static void audio_au(struct tes_ingress_au *au, void *arg)
 }
 
 struct tes_ingress_au *tes__mixin_audio_pop(struct tes__mixin *mi,
-					    uint64_t now_us, bool *plc)
+					    uint64_t now_us,
+					    enum tes__aplay *play)
 {
 	struct tes_ingress_au *au;
 
-	*plc = false;
+	*play = TES__APLAY_NONE;
 
 	if (!mi->a_primed) {
 		if (mi->aq_n < TES__AQ_PRIME)
@@ -201,27 +203,53 @@ struct tes_ingress_au *tes__mixin_audio_pop(struct tes__mixin *mi,
 
 	if (!mi->aq_n) {
 		/* underrun: conceal for a while, then wait to re-prime */
-		if (now_us - mi->a_last_us < AUDIO_PLC_MS * 1000u) {
-			*plc = true;
-		}
-		else {
+		if (now_us - mi->a_last_us < AUDIO_PLC_MS * 1000u)
+			*play = TES__APLAY_PLC;
+		else
 			mi->a_primed = false;
-		}
 		return NULL;
 	}
 
+	au = mi->aq[mi->aq_head];
+
 	/* keep the queue short: more than the prime depth plus a margin
-	 * means we run behind the sender's clock; skip one */
+	 * means we run behind the sender's clock; a pending concealment
+	 * goes first, then the oldest packet */
 	if (mi->aq_n > TES__AQ_PRIME + 3) {
-		tes_deref(mi->aq[mi->aq_head]);
-		mi->aq_head = (mi->aq_head + 1) % TES__AQ_MAX;
-		mi->aq_n--;
+		if (mi->a_conceal) {
+			mi->a_conceal = 0;
+		}
+		else {
+			tes_deref(au);
+			mi->aq_head = (mi->aq_head + 1) % TES__AQ_MAX;
+			mi->aq_n--;
+			au = mi->aq[mi->aq_head];
+		}
 	}
 
-	au = mi->aq[mi->aq_head];
+	/* packets were lost right before the head: play their place,
+	 * the last one from the head's in-band FEC (RFC 6716 2.1.7),
+	 * the others by PLC.  No worker holds the head yet, so its
+	 * lost_before can be cleared here. */
+	if (au->lost_before) {
+		mi->a_conceal = TES_MIN(au->lost_before, AUDIO_CONCEAL_MAX);
+		au->lost_before = 0;
+	}
+	if (mi->a_conceal) {
+		mi->a_conceal--;
+		mi->a_last_us = now_us;
+		if (mi->a_conceal) {
+			*play = TES__APLAY_PLC;
+			return NULL;
+		}
+		*play = TES__APLAY_FEC;
+		return tes_ref(au);
+	}
+
 	mi->aq_head = (mi->aq_head + 1) % TES__AQ_MAX;
 	mi->aq_n--;
 	mi->a_last_us = now_us;
+	*play = TES__APLAY_AU;
 
 	return au;
 }

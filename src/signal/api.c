@@ -96,13 +96,16 @@ static void room_detail(const struct tes_room_info *ri, void *arg)
 			"x", (double)c->x, "y", (double)c->y,
 			"w", (double)c->w, "h", (double)c->h, "z", c->z));
 	}
-	mix = json_pack("{s:s,s:s,s:o,s:I,s:I,s:I,s:I,s:I,s:I,s:f,s:f,s:I}",
+	mix = json_pack("{s:s,s:s,s:o,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,"
+			"s:f,s:f,s:I}",
 			"layout", ri->layout, "speaker", ri->speaker,
 			"cells", cells,
 			"audio_ticks", (json_int_t)ri->audio_ticks,
 			"audio_missed", (json_int_t)ri->audio_missed,
 			"audio_decoded", (json_int_t)ri->audio_decoded,
 			"audio_skipped", (json_int_t)ri->audio_skipped,
+			"audio_concealed", (json_int_t)ri->audio_concealed,
+			"audio_fec", (json_int_t)ri->audio_fec,
 			"video_frames", (json_int_t)ri->video_frames,
 			"video_missed", (json_int_t)ri->video_missed,
 			"latency_p50_ms", ri->latency_p50_us / 1000.0,
