@@ -46,7 +46,7 @@ struct tes_bench_resp {
 
 /**
  * Make one HTTP/1.1 request (Connection: close) and wait for the whole
- * response, at most 5 s.
+ * response (a Content-Length or chunked body), at most 5 s.
  *
  * @param resp    Receives the response (body to free())
  * @param base    "http://HOST:PORT" (IPv4 address or "localhost")

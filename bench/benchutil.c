@@ -160,12 +160,41 @@ static int send_all(int fd, const char *buf, size_t len)
 	return 0;
 }
 
+/* Undo chunked transfer coding (RFC 9112 7.1) in place: Janus's HTTP
+ * transport (libmicrohttpd) answers that way.  Returns the body length,
+ * or SIZE_MAX when the chunks are malformed. */
+static size_t dechunk(char *body, size_t len)
+{
+	size_t in = 0, out = 0;
+
+	for (;;) {
+		char *end;
+		unsigned long n = strtoul(body + in, &end, 16);
+		char *crlf = strstr(body + in, "\r\n");
+
+		if (end == body + in || !crlf)
+			return SIZE_MAX;
+		in = (size_t)(crlf - body) + 2; /* past extensions */
+		if (!n)
+			return out;
+		if (n > len - in)
+			return SIZE_MAX;
+		memmove(body + out, body + in, n);
+		out += n;
+		in += n;
+		if (len - in < 2 || memcmp(body + in, "\r\n", 2))
+			return SIZE_MAX;
+		in += 2;
+	}
+}
+
 /* Split a complete response held in buf into resp. */
 static int parse_resp(struct tes_bench_resp *resp, char *buf, size_t len)
 {
 	char *hend = strstr(buf, "\r\n\r\n");
 	char *line, *save = NULL;
 	size_t clen = SIZE_MAX, blen;
+	bool chunked = false;
 
 	if (!hend || sscanf(buf, "HTTP/1.%*d %d", &resp->status) != 1)
 		return -EBADMSG;
@@ -177,11 +206,20 @@ static int parse_resp(struct tes_bench_resp *resp, char *buf, size_t len)
 				 line + 9 + strspn(line + 9, " "));
 		else if (!strncasecmp(line, "Content-Length:", 15))
 			clen = strtoul(line + 15, NULL, 10);
+		else if (!strncasecmp(line, "Transfer-Encoding:", 18) &&
+			 strcasestr(line + 18, "chunked"))
+			chunked = true;
 	}
 
 	blen = len - (size_t)(hend + 4 - buf);
-	if (clen != SIZE_MAX && clen < blen)
+	if (chunked) {
+		blen = dechunk(hend + 4, blen);
+		if (blen == SIZE_MAX)
+			return -EBADMSG;
+	}
+	else if (clen != SIZE_MAX && clen < blen) {
 		blen = clen;
+	}
 	resp->body = malloc(blen + 1);
 	if (!resp->body)
 		return -ENOMEM;

@@ -3,24 +3,31 @@
  * Tessera, built from Tessera's own modules as the peer side (STUN, DTLS
  * client, SRTP, RTP, VP8 packetizer, Opus).
  *
- * Each participant POSTs a WHIP offer (BUNDLE audio + video, sendrecv),
- * runs ICE as the controlling agent (Binding requests with USE-CANDIDATE
- * to the server's host candidate), DTLS as the client, then sends VP8
- * frames from an IVF file (looped) at the file's pace and Opus every 20 ms
- * with the RFC 6464 level (talkers: a -30 dBov sine; the rest: silence,
- * level 127).  Everything received is decrypted and counted.  All
- * participants share one libuv loop and one thread; the load is paced by
- * a 5 ms timer against absolute due times, so late ticks catch up.
+ * Each participant POSTs a WHIP offer (BUNDLE audio + video, sendrecv;
+ * audio only without --video), runs ICE as the controlling agent (Binding
+ * requests with USE-CANDIDATE to the server's host candidate), DTLS as the
+ * client, then sends VP8 frames from an IVF file (looped) at the file's
+ * pace and Opus every 20 ms with the RFC 6464 level (talkers: a -30 dBov
+ * sine; the rest: silence, level 127).  Everything received is decrypted
+ * and counted.  All participants share one libuv loop and one thread; the
+ * load is paced by a 5 ms timer against absolute due times, so late ticks
+ * catch up.  Every socket is on 127.0.0.1.
+ *
+ * With --janus the same participants join a Janus AudioBridge room
+ * instead, through Janus's HTTP API (loadgen_janus.c); the media is the
+ * same, packet for packet.
  *
  * With --server-pid it also measures the server: its CPU time
- * (/proc/PID/stat) and the room's mix counters (GET /rooms/{room}) at the
- * start and end of the steady window (after --warmup, before --tail).
+ * (/proc/PID/stat) and, for Tessera, the room's mix counters (GET
+ * /rooms/{room}) at the start and end of the steady window (after
+ * --warmup, before --tail).
  */
 #include <getopt.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 
 #include <jansson.h>
 #include <uv.h>
@@ -165,18 +172,20 @@ static void send_rtcp(struct lg_part *p, uint64_t now_us)
 	size_t cap = sizeof(buf) - TES_SRTP_MAX_TRAILER;
 	int n, len = 0;
 
-	n = tes_rtcp_build_sr(buf, cap, p->vssrc, ntp,
-			      p->vts0 + (uint32_t)(since * 9 / 100),
-			      p->vpkts, p->voctets);
-	if (n > 0)
-		len += n;
+	if (p->clip) {
+		n = tes_rtcp_build_sr(buf, cap, p->vssrc, ntp,
+				      p->vts0 + (uint32_t)(since * 9 / 100),
+				      p->vpkts, p->voctets);
+		if (n > 0)
+			len += n;
+	}
 	n = tes_rtcp_build_sr(buf + len, cap - (size_t)len, p->assrc, ntp,
 			      p->ats0 + (uint32_t)(since * 48 / 1000),
 			      p->apkts, p->aoctets);
 	if (n > 0)
 		len += n;
-	n = tes_rtcp_build_sdes_cname(buf + len, cap - (size_t)len, p->vssrc,
-				      p->cname);
+	n = tes_rtcp_build_sdes_cname(buf + len, cap - (size_t)len,
+				      p->clip ? p->vssrc : p->assrc, p->cname);
 	if (n > 0)
 		len += n;
 	send_srtp(p, buf, (size_t)len, true);
@@ -216,6 +225,9 @@ static void dtls_done_h(int err, const struct tes_dtls_keys *keys, void *arg)
 {
 	struct lg_part *p = arg;
 	uint64_t now_us = tes_now_us();
+	/* video frames, or else audio packets, are due this often */
+	uint64_t period_us = p->clip ? 1000000 / (uint64_t)p->lg->o.fps
+				     : TES_AUDIO_FRAME_MS * 1000;
 
 	if (!err)
 		err = tes_srtp_alloc(&p->srtp, keys);
@@ -230,22 +242,50 @@ static void dtls_done_h(int err, const struct tes_dtls_keys *keys, void *arg)
 	p->state = LG_MEDIA;
 	p->connected_ms = tes_now_ms();
 	/* spread the participants over one frame interval, as real
-	 * cameras are not in phase */
-	p->media_t0_us = now_us + (uint64_t)p->idx * 1000000 /
-					  (uint64_t)p->lg->o.fps /
+	 * cameras and microphones are not in phase */
+	p->media_t0_us = now_us + (uint64_t)p->idx * period_us /
 					  (uint64_t)p->lg->o.count;
 	p->next_rtcp_ms = p->connected_ms + 1000;
 }
 
 /* ---- receiving ---- */
 
-static void on_stun(struct lg_part *p, const uint8_t *buf, size_t len)
+/* A Binding request from a full ICE agent (Janus's libnice checks the
+ * pair we nominated before it uses it): answer it, as a browser does. */
+static void on_check(struct lg_part *p, const struct tes_stun_msg *m,
+		     const uint8_t *buf, size_t len,
+		     const struct sockaddr *from)
+{
+	size_t ul = strlen(p->ufrag), olen;
+	uint8_t out[256];
+
+	if (!m->username || m->username_len <= ul ||
+	    memcmp(m->username, p->ufrag, ul) || m->username[ul] != ':' ||
+	    tes_stun_check_integrity(m, buf, len, (const uint8_t *)p->pwd,
+				     strlen(p->pwd))) {
+		p->c.stun_err++;
+		return;
+	}
+	p->c.stun_req_in++;
+	if (!tes_stun_build_success(out, sizeof(out), &olen, m->tid, from,
+				    (const uint8_t *)p->pwd, strlen(p->pwd)))
+		udp_send(p, out, olen);
+}
+
+static void on_stun(struct lg_part *p, const uint8_t *buf, size_t len,
+		    const struct sockaddr *from)
 {
 	struct tes_stun_msg m;
 	int err;
 
 	if (tes_stun_parse(&m, buf, len))
 		return;
+	if (m.type == TES_STUN_BINDING_REQUEST) {
+		on_check(p, &m, buf, len, from);
+		return;
+	}
+	if (m.type == TES_STUN_BINDING_INDICATION)
+		return; /* a keepalive (RFC 8445 11) */
 	if (m.type == TES_STUN_BINDING_ERROR) {
 		p->c.stun_err++;
 		return;
@@ -350,7 +390,7 @@ static void recv_cb(uv_udp_t *h, ssize_t nread, const uv_buf_t *buf,
 
 	switch (tes_demux(b, len)) {
 	case TES_PKT_STUN:
-		on_stun(p, b, len);
+		on_stun(p, b, len, addr);
 		break;
 	case TES_PKT_DTLS:
 		if (p->dtls) {
@@ -413,7 +453,7 @@ static void part_tick(struct lg_part *p, uint64_t now_ms, uint64_t now_us)
 
 	if (now_us < p->media_t0_us)
 		return;
-	for (;;) {
+	while (p->clip) {
 		due = p->media_t0_us + p->vframes * 1000000 / (uint64_t)o->fps;
 		if (due > now_us)
 			break;
@@ -459,6 +499,15 @@ static void progress(struct lg *lg, int sec)
 	lg->last = s;
 }
 
+/* Note the audio every participant has received (window start k = 0,
+ * end k = 1). */
+static void mark_audio(struct lg *lg, int k)
+{
+	for (int i = 0; i < lg->o.count; i++)
+		lg->parts[i].audio_at[k] = lg->parts[i].c.audio_in;
+	lg->marked[k] = true;
+}
+
 static void tick_cb(uv_timer_t *t)
 {
 	struct lg *lg = t->data;
@@ -467,16 +516,23 @@ static void tick_cb(uv_timer_t *t)
 
 	for (int i = 0; i < lg->o.count; i++)
 		part_tick(&lg->parts[i], now_ms, now_us);
+	if (lg->o.janus)
+		lg_janus_keepalive(lg, now_ms);
 
 	if (el >= lg->next_sec) {
 		progress(lg, lg->next_sec);
 		lg->next_sec++;
 	}
-	if (lg->o.server_pid && !lg->w0.taken && el >= lg->o.warmup)
-		lg_sample(lg, &lg->w0);
-	if (lg->o.server_pid && !lg->w1.taken &&
-	    el >= lg->o.seconds - lg->o.tail)
-		lg_sample(lg, &lg->w1);
+	if (!lg->marked[0] && el >= lg->o.warmup) {
+		mark_audio(lg, 0);
+		if (lg->o.server_pid)
+			lg_sample(lg, &lg->w0);
+	}
+	if (!lg->marked[1] && el >= lg->o.seconds - lg->o.tail) {
+		mark_audio(lg, 1);
+		if (lg->o.server_pid)
+			lg_sample(lg, &lg->w1);
+	}
 	if (el >= lg->o.seconds)
 		uv_stop(&lg->loop);
 }
@@ -491,7 +547,8 @@ static int make_audio(struct lg *lg)
 
 static int part_open(struct lg *lg, struct lg_part *p)
 {
-	struct sockaddr_in any;
+	struct sockaddr_in lo;
+	int len = sizeof(lo);
 	int err;
 
 	err = uv_udp_init(&lg->loop, &p->udp);
@@ -502,10 +559,14 @@ static int part_open(struct lg *lg, struct lg_part *p)
 	p->dtls_timer.data = p;
 	p->open = true;
 
-	uv_ip4_addr("0.0.0.0", 0, &any);
-	err = uv_udp_bind(&p->udp, (const struct sockaddr *)&any, 0);
+	uv_ip4_addr("127.0.0.1", 0, &lo);
+	err = uv_udp_bind(&p->udp, (const struct sockaddr *)&lo, 0);
+	if (!err)
+		err = uv_udp_getsockname(&p->udp, (struct sockaddr *)&lo,
+					 &len);
 	if (err)
 		return err;
+	p->port = ntohs(lo.sin_port);
 	{
 		int sz = RCVBUF;
 
@@ -525,10 +586,15 @@ static void usage(void)
 	fprintf(stderr,
 		"usage: tes_loadgen --url http://127.0.0.1:PORT --room NAME "
 		"--count N --seconds S\n"
-		"                   --video A.ivf[,B.ivf,...] [--talkers K] "
+		"                   [--video A.ivf[,B.ivf,...]] [--talkers K] "
 		"[--fps 30]\n"
 		"                   [--server-pid PID [--warmup 3] "
-		"[--tail 2]]\n");
+		"[--tail 2]]\n"
+		"       tes_loadgen --janus http://127.0.0.1:PORT/janus "
+		"--room NAME --count N ...\n"
+		"Without --video the participants send and receive audio only."
+		"\nWith --janus they join a Janus AudioBridge room (audio only)"
+		"\ninstead of Tessera's room.\n");
 }
 
 static int parse_opts(struct lg *lg, int argc, char **argv)
@@ -544,6 +610,7 @@ static int parse_opts(struct lg *lg, int argc, char **argv)
 		{"server-pid", required_argument, NULL, 'p'},
 		{"warmup", required_argument, NULL, 'w'},
 		{"tail", required_argument, NULL, 't'},
+		{"janus", required_argument, NULL, 'j'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -571,15 +638,20 @@ static int parse_opts(struct lg *lg, int argc, char **argv)
 		case 'p': o->server_pid = atoi(optarg); break;
 		case 'w': o->warmup = atof(optarg); break;
 		case 't': o->tail = atof(optarg); break;
+		case 'j': o->janus = optarg; break;
 		default: usage(); return -EINVAL;
 		}
 	}
-	if (!videos || o->count < 1 || o->count > LG_MAX_PARTS ||
-	    o->seconds <= 0 || o->fps < 1 || o->talkers < 0 ||
-	    optind != argc) {
+	if (o->count < 1 || o->count > LG_MAX_PARTS || o->seconds <= 0 ||
+	    o->fps < 1 || o->talkers < 0 || optind != argc ||
+	    (o->janus && videos)) {
 		usage();
 		return -EINVAL;
 	}
+	if (o->janus && lg_janus_init(lg))
+		return -EINVAL;
+	if (!videos)
+		return 0;
 	for (char *v = strtok_r(videos, ",", &save); v;
 	     v = strtok_r(NULL, ",", &save)) {
 		int err;
@@ -601,6 +673,30 @@ static int parse_opts(struct lg *lg, int argc, char **argv)
 static void close_cb(uv_handle_t *h)
 {
 	(void)h;
+}
+
+/* One socket per participant, plus the HTTP requests and the files: lift
+ * the soft limit on descriptors to that when it is lower (up to the hard
+ * limit). */
+static int raise_nofile(int count)
+{
+	rlim_t need = (rlim_t)count + 64;
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl))
+		return -errno;
+	if (rl.rlim_cur >= need)
+		return 0;
+	if (rl.rlim_max < need) {
+		fprintf(stderr, "loadgen: %d participants need %llu file "
+			"descriptors; the hard limit is %llu (ulimit -Hn)\n",
+			count, (unsigned long long)need,
+			(unsigned long long)rl.rlim_max);
+		return -EMFILE;
+	}
+	rl.rlim_cur = need;
+
+	return setrlimit(RLIMIT_NOFILE, &rl) ? -errno : 0;
 }
 
 int main(int argc, char **argv)
@@ -625,7 +721,9 @@ int main(int argc, char **argv)
 	if (!lg->parts)
 		return 1;
 
-	err = uv_loop_init(&lg->loop);
+	err = raise_nofile(lg->o.count);
+	if (!err)
+		err = uv_loop_init(&lg->loop);
 	if (!err)
 		err = tes_srtp_init();
 	if (!err)
@@ -642,7 +740,8 @@ int main(int argc, char **argv)
 
 		p->lg = lg;
 		p->idx = i;
-		p->clip = lg->clips[(size_t)i % lg->nclips];
+		p->clip = lg->nclips ? lg->clips[(size_t)i % lg->nclips]
+				     : NULL;
 		p->talker = i < lg->o.talkers;
 		err = part_open(lg, p);
 		if (err)

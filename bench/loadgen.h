@@ -1,8 +1,9 @@
 /**
- * @file loadgen.h  Internals shared by the two files of tes_loadgen:
- * loadgen.c (ICE, DTLS, media, clock) and loadgen_sig.c (WHIP offer and
- * answer, leaving, server measurements, report).  Everything is owned by
- * the one loop thread.
+ * @file loadgen.h  Internals shared by the three files of tes_loadgen:
+ * loadgen.c (ICE, DTLS, media, clock), loadgen_sig.c (offer and answer,
+ * WHIP to Tessera, leaving, server measurements, report) and
+ * loadgen_janus.c (the same participants in a Janus AudioBridge room over
+ * Janus's HTTP API).  Everything is owned by the one loop thread.
  */
 #ifndef TES_BENCH_LOADGEN_H
 #define TES_BENCH_LOADGEN_H
@@ -18,10 +19,11 @@
 #include "srtp/srtp.h"
 
 enum {
-	LG_MAX_PARTS = 64,
+	LG_MAX_PARTS = 1000,      /* one UDP socket each */
 	LG_MAX_CLIPS = 64,
-	LG_MAX_THREADS = 32,
+	LG_MAX_THREADS = 1024,    /* Janus: a few threads per participant */
 	LG_AUDIO_LOOP = 50,       /* 1 s of pre-encoded Opus, looped */
+	LG_OFFER_MAX = 4096,
 	TES_BENCH_UFRAG_MAX = 256,
 };
 
@@ -39,6 +41,8 @@ struct lg_opts {
 	int server_pid;       /**< Server to measure, 0: none */
 	double warmup;        /**< Window start, seconds after start */
 	double tail;          /**< Window end, seconds before the end */
+	const char *janus;    /**< Janus API "http://127.0.0.1:P/janus", or
+				   NULL: Tessera (WHIP) */
 };
 
 /** Counters of one participant (summed for reports). */
@@ -65,6 +69,7 @@ struct lg_counters {
 	uint64_t remb_in;        /**< REMBs from the server */
 	uint64_t stun_ok;        /**< Binding successes */
 	uint64_t stun_err;       /**< Binding errors or bad responses */
+	uint64_t stun_req_in;    /**< Binding requests answered (Janus) */
 };
 
 struct lg;
@@ -85,6 +90,10 @@ struct lg_part {
 	char fp_alg[16];          /**< Server's fingerprint hash */
 	char fp[192];             /**< Server's fingerprint */
 	char location[256];       /**< Resource URL from the 201 */
+	uint16_t port;            /**< Our UDP port (on 127.0.0.1) */
+	uint64_t jsession;        /**< Janus session id, 0: none */
+	uint64_t jhandle;         /**< Janus AudioBridge handle id */
+	uint64_t next_keepalive_ms; /**< Next Janus keepalive */
 	uint32_t assrc;           /**< Our audio SSRC */
 	uint32_t vssrc;           /**< Our video SSRC */
 	uint8_t apt;              /**< Opus payload type */
@@ -115,6 +124,7 @@ struct lg_part {
 	uint32_t aoctets;         /**< Audio payload octets (SR) */
 	int rx_w;                 /**< Received video width (keyframes) */
 	int rx_h;                 /**< Received video height */
+	uint64_t audio_at[2];     /**< c.audio_in at the window's start, end */
 	struct lg_counters c;     /**< Counters */
 };
 
@@ -142,7 +152,11 @@ struct lg {
 	struct tes_dtls_cert *cert; /**< Our certificate */
 	struct lg_part *parts;    /**< o.count participants */
 	struct tes_bench_clip *clips[LG_MAX_CLIPS]; /**< --video files */
-	size_t nclips;            /**< Number of clips */
+	size_t nclips;            /**< Number of clips, 0: audio only */
+	char jbase[128];          /**< Janus: "http://127.0.0.1:P" */
+	char jpath[128];          /**< Janus: API path, "/janus" */
+	uint64_t jroom;           /**< Janus: AudioBridge room id */
+	int next_keepalive;       /**< Janus: participant to keep alive next */
 	struct tes_bench_opus tone[LG_AUDIO_LOOP];    /**< Talkers' */
 	struct tes_bench_opus silence[LG_AUDIO_LOOP]; /**< Others' */
 	uint8_t rxbuf[4096];      /**< Receive buffer (one loop thread) */
@@ -151,11 +165,40 @@ struct lg {
 	struct lg_counters last;  /**< Sums at the last progress line */
 	struct lg_sample w0;      /**< Window start */
 	struct lg_sample w1;      /**< Window end */
+	bool marked[2];           /**< audio_at[] taken */
 };
 
 /**
- * Build the offer, POST it, and take the server's ICE and DTLS
- * parameters from the answer.
+ * Build a participant's SDP offer: BUNDLE of audio (Opus, the RFC 6464
+ * level extension) and, unless audio only, video (VP8); sendrecv,
+ * rtcp-mux, our ICE credentials and DTLS fingerprint.
+ *
+ * @param lg      Load generator
+ * @param p       Participant (socket bound)
+ * @param active  true: a=setup:active and our host candidate, for an
+ *                answerer that would otherwise be the DTLS client
+ *                (Janus); false: a=setup:actpass, no candidate (WHIP)
+ * @param buf     Receives the offer
+ * @param cap     Capacity of buf
+ */
+void lg_offer(const struct lg *lg, const struct lg_part *p, bool active,
+	      char *buf, size_t cap);
+
+/**
+ * Take the server's ICE and DTLS parameters, payload types, level
+ * extension id and first UDP host candidate from its SDP answer.
+ *
+ * @param lg   Load generator
+ * @param p    Participant
+ * @param sdp  Answer
+ * @return 0, or negative errno (reason printed)
+ */
+int lg_take_answer(const struct lg *lg, struct lg_part *p, const char *sdp);
+
+/**
+ * Pick the participant's random identifiers (ICE, SSRCs, sequence
+ * numbers, timestamps), build the offer, send it to the server (WHIP, or
+ * Janus with --janus) and take the answer.
  *
  * @param lg  Load generator
  * @param p   Participant (socket bound)
@@ -164,12 +207,51 @@ struct lg {
 int lg_join(struct lg *lg, struct lg_part *p);
 
 /**
- * DELETE every participant that joined.
+ * End every participant that joined (WHIP: DELETE; Janus: leave and
+ * destroy the session).
  *
  * @param lg  Load generator
  * @return Participants that were connected at the end
  */
 int lg_leave(struct lg *lg);
+
+/**
+ * Parse --janus "http://127.0.0.1:PORT/PATH" into lg->jbase, lg->jpath
+ * and derive the AudioBridge room id from --room.
+ *
+ * @param lg  Load generator (o.janus and o.room set)
+ * @return 0, or -EINVAL (reason printed)
+ */
+int lg_janus_init(struct lg *lg);
+
+/**
+ * Janus: create a session, attach the AudioBridge plugin, create the
+ * room (first participant), join it with the offer and long-poll the
+ * session for the answer.
+ *
+ * @param lg  Load generator
+ * @param p   Participant (socket bound, identifiers picked)
+ * @return 0, or negative errno (reason printed)
+ */
+int lg_janus_join(struct lg *lg, struct lg_part *p);
+
+/**
+ * Janus: keep sessions from timing out.  Sends at most one keepalive per
+ * call, to the participant whose turn it is, so the blocking request
+ * costs the media clock little.
+ *
+ * @param lg      Load generator
+ * @param now_ms  Now
+ */
+void lg_janus_keepalive(struct lg *lg, uint64_t now_ms);
+
+/**
+ * Janus: every participant "leave"s the room, then every session is
+ * destroyed.
+ *
+ * @param lg  Load generator
+ */
+void lg_janus_leave(struct lg *lg);
 
 /**
  * Sum every participant's counters.

@@ -1,9 +1,12 @@
 /**
- * @file loadgen_sig.c  tes_loadgen signalling and reports: the WHIP offer
- * and answer, DELETE at the end, the server measurements (CPU from /proc,
- * mix counters from GET /rooms/{room}) and the summary lines.
+ * @file loadgen_sig.c  tes_loadgen signalling and reports: the offer and
+ * answer, WHIP to Tessera and DELETE at the end, the server measurements
+ * (CPU from /proc, mix counters from GET /rooms/{room}) and the summary
+ * lines.  Janus's signalling is in loadgen_janus.c.
  */
 #include <arpa/inet.h>
+#include <ctype.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,67 +14,100 @@
 #include <jansson.h>
 
 #include "base/base.h"
+#include "base/frame.h"
 #include "bench/loadgen.h"
 #include "sdp/sdp.h"
 
-enum {
-	OFFER_MAX = 4096,
-};
-
 static const char LEVEL_URI[] = "urn:ietf:params:rtp-hdrext:ssrc-audio-level";
 
-static void build_offer(const struct lg *lg, const struct lg_part *p,
-			char *buf, size_t cap)
+/* Append to buf at *len; output past cap is cut (the offer is small). */
+static void put(char *buf, size_t cap, size_t *len, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static void put(char *buf, size_t cap, size_t *len, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (*len >= cap)
+		return;
+	va_start(ap, fmt);
+	n = vsnprintf(buf + *len, cap - *len, fmt, ap);
+	va_end(ap);
+	if (n > 0)
+		*len = TES_MIN(*len + (size_t)n, cap);
+}
+
+void lg_offer(const struct lg *lg, const struct lg_part *p, bool active,
+	      char *buf, size_t cap)
 {
 	const char *fp = tes_dtls_cert_fingerprint(lg->cert);
+	bool video = lg->nclips > 0;
 	char common[1024];
+	size_t len = 0;
 
+	/* the ICE, DTLS and candidate lines every m-line carries */
 	snprintf(common, sizeof(common),
-		 "c=IN IP4 0.0.0.0\r\n"
+		 "c=IN IP4 %s\r\n"
 		 "a=rtcp:9 IN IP4 0.0.0.0\r\n"
 		 "a=ice-ufrag:%s\r\n"
 		 "a=ice-pwd:%s\r\n"
 		 "a=fingerprint:sha-256 %s\r\n"
-		 "a=setup:actpass\r\n",
-		 p->ufrag, p->pwd, fp);
+		 "a=setup:%s\r\n",
+		 active ? "127.0.0.1" : "0.0.0.0", p->ufrag, p->pwd, fp,
+		 active ? "active" : "actpass");
+	if (active) {
+		/* not trickled: the one host candidate, then the end */
+		size_t cl = strlen(common);
 
-	snprintf(buf, cap,
-		 "v=0\r\n"
-		 "o=- %u 2 IN IP4 127.0.0.1\r\n"
-		 "s=-\r\n"
-		 "t=0 0\r\n"
-		 "a=group:BUNDLE 0 1\r\n"
-		 "a=msid-semantic: WMS lg%d\r\n"
-		 "m=audio 9 UDP/TLS/RTP/SAVPF 111\r\n"
-		 "%s"
-		 "a=mid:0\r\n"
-		 "a=extmap:1 %s\r\n"
-		 "a=sendrecv\r\n"
-		 "a=msid:lg%d a%d\r\n"
-		 "a=rtcp-mux\r\n"
-		 "a=rtcp-rsize\r\n"
-		 "a=rtpmap:111 opus/48000/2\r\n"
-		 "a=fmtp:111 minptime=10;useinbandfec=1\r\n"
-		 "a=ssrc:%u cname:%s\r\n"
-		 "a=ssrc:%u msid:lg%d a%d\r\n"
-		 "m=video 9 UDP/TLS/RTP/SAVPF 96\r\n"
-		 "%s"
-		 "a=mid:1\r\n"
-		 "a=sendrecv\r\n"
-		 "a=msid:lg%d v%d\r\n"
-		 "a=rtcp-mux\r\n"
-		 "a=rtcp-rsize\r\n"
-		 "a=rtpmap:96 VP8/90000\r\n"
-		 "a=rtcp-fb:96 goog-remb\r\n"
-		 "a=rtcp-fb:96 ccm fir\r\n"
-		 "a=rtcp-fb:96 nack\r\n"
-		 "a=rtcp-fb:96 nack pli\r\n"
-		 "a=ssrc:%u cname:%s\r\n"
-		 "a=ssrc:%u msid:lg%d v%d\r\n",
-		 tes_rand_u32() & 0x7fffffff, p->idx, common, LEVEL_URI,
-		 p->idx, p->idx, p->assrc, p->cname, p->assrc, p->idx, p->idx,
-		 common, p->idx, p->idx, p->vssrc, p->cname, p->vssrc, p->idx,
-		 p->idx);
+		snprintf(common + cl, sizeof(common) - cl,
+			 "a=candidate:1 1 udp 2130706431 127.0.0.1 %u typ "
+			 "host\r\n"
+			 "a=end-of-candidates\r\n", p->port);
+	}
+
+	put(buf, cap, &len,
+	    "v=0\r\n"
+	    "o=- %u 2 IN IP4 127.0.0.1\r\n"
+	    "s=-\r\n"
+	    "t=0 0\r\n"
+	    "a=group:BUNDLE 0%s\r\n"
+	    "a=msid-semantic: WMS lg%d\r\n",
+	    tes_rand_u32() & 0x7fffffff, video ? " 1" : "", p->idx);
+	put(buf, cap, &len,
+	    "m=audio %u UDP/TLS/RTP/SAVPF 111\r\n"
+	    "%s"
+	    "a=mid:0\r\n"
+	    "a=extmap:1 %s\r\n"
+	    "a=sendrecv\r\n"
+	    "a=msid:lg%d a%d\r\n"
+	    "a=rtcp-mux\r\n"
+	    "a=rtcp-rsize\r\n"
+	    "a=rtpmap:111 opus/48000/2\r\n"
+	    "a=fmtp:111 minptime=10;useinbandfec=1\r\n"
+	    "a=ssrc:%u cname:%s\r\n"
+	    "a=ssrc:%u msid:lg%d a%d\r\n",
+	    active ? (unsigned)p->port : 9u, common, LEVEL_URI, p->idx, p->idx,
+	    p->assrc, p->cname, p->assrc, p->idx, p->idx);
+	if (!video)
+		return;
+	put(buf, cap, &len,
+	    "m=video %u UDP/TLS/RTP/SAVPF 96\r\n"
+	    "%s"
+	    "a=mid:1\r\n"
+	    "a=sendrecv\r\n"
+	    "a=msid:lg%d v%d\r\n"
+	    "a=rtcp-mux\r\n"
+	    "a=rtcp-rsize\r\n"
+	    "a=rtpmap:96 VP8/90000\r\n"
+	    "a=rtcp-fb:96 goog-remb\r\n"
+	    "a=rtcp-fb:96 ccm fir\r\n"
+	    "a=rtcp-fb:96 nack\r\n"
+	    "a=rtcp-fb:96 nack pli\r\n"
+	    "a=ssrc:%u cname:%s\r\n"
+	    "a=ssrc:%u msid:lg%d v%d\r\n",
+	    active ? (unsigned)p->port : 9u, common, p->idx, p->idx, p->vssrc,
+	    p->cname, p->vssrc, p->idx, p->idx);
 }
 
 /* The first IPv4 UDP host candidate of the answer. */
@@ -95,7 +131,7 @@ static int find_candidate(const char *sdp, struct sockaddr_in *sa)
 	return -ENOENT;
 }
 
-static int take_answer(struct lg_part *p, const char *sdp)
+int lg_take_answer(const struct lg *lg, struct lg_part *p, const char *sdp)
 {
 	struct tes_sdp_session *s = malloc(sizeof(*s));
 	char err[128] = "";
@@ -129,8 +165,8 @@ static int take_answer(struct lg_part *p, const char *sdp)
 					p->level_id = m->extmap[k].id;
 		}
 	}
-	if (!p->vpt || !p->apt || !p->rufrag[0] || !p->rpwd[0] ||
-	    !p->fp[0]) {
+	if ((lg->nclips && !p->vpt) || !p->apt || !p->rufrag[0] ||
+	    !p->rpwd[0] || !p->fp[0]) {
 		fprintf(stderr, "loadgen: participant %d: answer lacks audio,"
 			" video or ICE/DTLS parameters\n", p->idx);
 		goto out;
@@ -161,11 +197,13 @@ int lg_join(struct lg *lg, struct lg_part *p)
 	p->vseq = (uint16_t)tes_rand_u32();
 	p->aseq = (uint16_t)tes_rand_u32();
 	p->picid = tes_rand_u32() & 0x7fff;
+	if (lg->o.janus)
+		return lg_janus_join(lg, p);
 
-	offer = malloc(OFFER_MAX);
+	offer = malloc(LG_OFFER_MAX);
 	if (!offer)
 		return -ENOMEM;
-	build_offer(lg, p, offer, OFFER_MAX);
+	lg_offer(lg, p, false, offer, LG_OFFER_MAX);
 	snprintf(path, sizeof(path), "/rooms/%s/whip", lg->o.room);
 	err = tes_bench_http(&r, lg->o.url, "POST", path, "application/sdp",
 			     offer);
@@ -182,7 +220,7 @@ int lg_join(struct lg *lg, struct lg_part *p)
 		return -EPROTO;
 	}
 	snprintf(p->location, sizeof(p->location), "%s", r.location);
-	err = take_answer(p, r.body);
+	err = lg_take_answer(lg, p, r.body);
 	free(r.body);
 
 	return err;
@@ -197,7 +235,7 @@ int lg_leave(struct lg *lg)
 		struct tes_bench_resp r;
 
 		connected += p->state == LG_MEDIA;
-		if (!p->location[0])
+		if (lg->o.janus || !p->location[0])
 			continue;
 		if (!tes_bench_http(&r, lg->o.url, "DELETE", p->location,
 				    NULL, NULL)) {
@@ -207,6 +245,8 @@ int lg_leave(struct lg *lg)
 			free(r.body);
 		}
 	}
+	if (lg->o.janus)
+		lg_janus_leave(lg);
 
 	return connected;
 }
@@ -235,6 +275,8 @@ static json_t *get_room(const struct lg *lg)
 	char path[300];
 	json_t *j = NULL;
 
+	if (lg->o.janus)
+		return NULL; /* Tessera's room API; Janus has none of it */
 	snprintf(path, sizeof(path), "/rooms/%s", lg->o.room);
 	if (tes_bench_http(&r, lg->o.url, "GET", path, NULL, NULL))
 		return NULL;
@@ -275,43 +317,82 @@ void lg_sample(struct lg *lg, struct lg_sample *s)
 	json_decref(room);
 }
 
-/* The server's CPU in the window by thread name (threads of one name
- * summed): which part of the room costs what. */
+/* A thread's name with every number in it as '#': "hloop 1234" and
+ * "hloop 5678" are one kind of thread ("hloop #"), Janus's room mixer
+ * "mixer 42" ("mixer #") another than its per-participant encoders
+ * "mixer 42 9876" ("mixer # #"). */
+static void thread_kind(char *dst, size_t cap, const char *comm)
+{
+	size_t n = 0;
+
+	for (const char *c = comm; *c && n + 1 < cap; c++) {
+		if (!isdigit((unsigned char)*c))
+			dst[n++] = *c;
+		else if (!n || dst[n - 1] != '#')
+			dst[n++] = '#';
+	}
+	dst[n] = '\0';
+}
+
+/* The server's CPU in the window by kind of thread (threads of one kind
+ * summed), the costliest first: which part of the server costs what. */
 static void report_threads(const struct lg_sample *a,
 			   const struct lg_sample *b, double media)
 {
-	struct {
-		const char *name;
+	enum { SHOWN = 12 };
+	struct kind {
+		char name[32];
 		double cpu;
 		int n;
-	} by[LG_MAX_THREADS];
-	int nby = 0, k;
+	} *by = calloc(LG_MAX_THREADS, sizeof(*by)), tmp;
+	double rest = 0;
+	int nby = 0, k, nrest = 0;
+	char name[32];
 
+	if (!by)
+		return;
 	for (int i = 0; i < b->nthr; i++) {
 		double cpu = b->thr[i].cpu;
 
 		for (int j = 0; j < a->nthr; j++)
 			if (a->thr[j].tid == b->thr[i].tid)
 				cpu -= a->thr[j].cpu;
+		thread_kind(name, sizeof(name), b->thr[i].comm);
 		for (k = 0; k < nby; k++)
-			if (!strcmp(by[k].name, b->thr[i].comm))
+			if (!strcmp(by[k].name, name))
 				break;
 		if (k == nby) {
-			by[nby].name = b->thr[i].comm;
-			by[nby].cpu = 0;
-			by[nby].n = 0;
+			snprintf(by[nby].name, sizeof(by[nby].name), "%s",
+				 name);
 			nby++;
 		}
 		by[k].cpu += cpu;
 		by[k].n++;
 	}
-	if (!nby)
-		return;
-	printf("threads:");
-	for (k = 0; k < nby; k++)
+	/* a few kinds at most: an insertion sort */
+	for (int i = 1; i < nby; i++)
+		for (k = i; k > 0 && by[k].cpu > by[k - 1].cpu; k--) {
+			tmp = by[k];
+			by[k] = by[k - 1];
+			by[k - 1] = tmp;
+		}
+	if (nby)
+		printf("threads:");
+	for (k = 0; k < nby; k++) {
+		/* the costliest few, and the threads that did anything */
+		if (k >= SHOWN || by[k].cpu < 0.0005 * media) {
+			rest += by[k].cpu;
+			nrest += by[k].n;
+			continue;
+		}
 		printf(" %s(x%d)=%.3f", by[k].name, by[k].n,
 		       by[k].cpu / media);
-	printf("\n");
+	}
+	if (nrest)
+		printf(" other(x%d)=%.3f", nrest, rest / media);
+	if (nby)
+		printf("\n");
+	free(by);
 }
 
 static void report_window(const struct lg *lg)
@@ -331,7 +412,7 @@ static void report_window(const struct lg *lg)
 	printf("window: media_s=%.2f server_cpu_s=%.2f "
 	       "core_s_per_media_s=%.3f connected=%d/%d",
 	       media, cpu, cpu / media, a->connected, lg->o.count);
-	if (a->room_ok && b->room_ok) {
+	if (a->room_ok && b->room_ok && lg->nclips) {
 		long long vf = b->video_frames - a->video_frames;
 
 		printf(" video_frames=%lld expected=%.0f rtf=%.3f "
@@ -339,6 +420,15 @@ static void report_window(const struct lg *lg)
 		       vf, media * lg->o.fps, vf / (media * lg->o.fps),
 		       b->video_missed - a->video_missed,
 		       b->audio_ticks - a->audio_ticks,
+		       b->audio_missed - a->audio_missed);
+	}
+	else if (a->room_ok && b->room_ok) {
+		/* audio only: the room's clock is its 20 ms audio tick */
+		long long at = b->audio_ticks - a->audio_ticks;
+		double due = media * 1000 / TES_AUDIO_FRAME_MS;
+
+		printf(" audio_ticks=%lld expected=%.0f rtf=%.3f "
+		       "audio_missed=%lld", at, due, at / due,
 		       b->audio_missed - a->audio_missed);
 	}
 	printf("\n");
@@ -398,6 +488,36 @@ out:
 	json_decref(room);
 }
 
+/* Audio each participant received in the steady window: the proof that
+ * the server sent a mix to everyone.  short: participants with less than
+ * 90 % of the packets due (one every 20 ms), none: with less than 10 %. */
+static void report_audio(const struct lg *lg)
+{
+	double media = lg->o.seconds - lg->o.tail - lg->o.warmup;
+	double due = media * 1000 / TES_AUDIO_FRAME_MS;
+	uint64_t lo = UINT64_MAX, hi = 0, sum = 0;
+	int shortn = 0, none = 0;
+
+	if (!lg->marked[0] || !lg->marked[1] || media <= 0) {
+		printf("audio_window: not measured (run too short)\n");
+		return;
+	}
+	for (int i = 0; i < lg->o.count; i++) {
+		const struct lg_part *p = &lg->parts[i];
+		uint64_t n = p->audio_at[1] - p->audio_at[0];
+
+		lo = TES_MIN(lo, n);
+		hi = TES_MAX(hi, n);
+		sum += n;
+		shortn += (double)n < 0.9 * due;
+		none += (double)n < 0.1 * due;
+	}
+	printf("audio_window: media_s=%.1f due_each=%.0f min=%llu max=%llu "
+	       "mean=%.1f short=%d none=%d\n", media, due,
+	       (unsigned long long)lo, (unsigned long long)hi,
+	       (double)sum / lg->o.count, shortn, none);
+}
+
 void lg_report(struct lg *lg)
 {
 	struct lg_counters s;
@@ -432,7 +552,8 @@ void lg_report(struct lg *lg)
 	printf("received: video_pkts=%llu video_kbps_each=%.0f "
 	       "audio_pkts=%llu audio_kbps_each=%.1f keyframes=%llu "
 	       "size=%s%dx%d auth_fail=%llu other_fail=%llu sr=%llu pli=%llu "
-	       "fir=%llu nack=%llu remb=%llu stun_ok=%llu stun_err=%llu\n",
+	       "fir=%llu nack=%llu remb=%llu stun_ok=%llu stun_err=%llu "
+	       "stun_req_in=%llu\n",
 	       (unsigned long long)s.video_in,
 	       (double)s.video_bytes_in * 8 / 1000 / secs / lg->o.count,
 	       (unsigned long long)s.audio_in,
@@ -442,8 +563,11 @@ void lg_report(struct lg *lg)
 	       (unsigned long long)s.other_fail, (unsigned long long)s.sr_in,
 	       (unsigned long long)s.pli_in, (unsigned long long)s.fir_in,
 	       (unsigned long long)s.nack_in, (unsigned long long)s.remb_in,
-	       (unsigned long long)s.stun_ok, (unsigned long long)s.stun_err);
+	       (unsigned long long)s.stun_ok, (unsigned long long)s.stun_err,
+	       (unsigned long long)s.stun_req_in);
+	report_audio(lg);
 	report_window(lg);
-	report_room(lg);
+	if (!lg->o.janus)
+		report_room(lg);
 	fflush(stdout);
 }

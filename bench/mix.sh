@@ -30,37 +30,11 @@ if ! [[ $secs =~ ^[0-9]+$ ]] || [ "$secs" -lt 8 ]; then
 fi
 
 if ! command -v ffmpeg >/dev/null || [ ! -x /usr/bin/time ]; then
-	scripts/install-deps.sh --test
+	scripts/install-deps.sh --bench
 fi
 
-say() { printf '\n== %s\n' "$*"; }
-# print a command, then run it
-run() { printf '$'; printf ' %q' "$@"; printf '\n'; "$@"; }
-# the value of KEY=VALUE in a line of key=value pairs
-kv() { sed -n "s/.* $2=\([^ ]*\).*/\1/p" <<<"$1" | head -n1; }
-calc() { awk "BEGIN { printf \"$1\", $2 }"; }
-
-port_used() {
-	local hex
-	hex=$(printf ':%04X ' "$1")
-	grep -qi "$hex" /proc/net/tcp /proc/net/tcp6 /proc/net/udp \
-		/proc/net/udp6 2>/dev/null
-}
-free_port() {
-	local p
-	for _ in $(seq 200); do
-		p=$((20000 + RANDOM % 30000))
-		port_used "$p" || { echo "$p"; return 0; }
-	done
-	return 1
-}
-# datagrams the kernel dropped on a full receive buffer of a UDP port
-udp_drops() {
-	local hex
-	hex=$(printf '%04X' "$1")
-	awk -v p=":$hex" 'toupper($2) ~ p"$" { d += $NF } END { print d + 0 }' \
-		/proc/net/udp /proc/net/udp6
-}
+# shellcheck source=bench/lib.sh
+. bench/lib.sh
 
 tmp=$(mktemp -d /tmp/tessera-bench.XXXXXX)
 server_pid=

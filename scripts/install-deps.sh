@@ -3,12 +3,25 @@
 # one `apt-get update` when something is missing, then `apt-get install`.
 # With --test, also what the test suite needs (Chromium, clang for the
 # fuzzers, ffmpeg/ffprobe, the npm packages of tests/e2e).
+# With --bench, also the baselines the benchmarks compare against (Janus
+# for bench/audio.sh, ffmpeg and time for bench/mix.sh).  The flags
+# combine: scripts/install-deps.sh --test --bench.
 # Safe to run again: it does nothing when everything is there.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 want_test=0
-[ "${1:-}" = "--test" ] && want_test=1
+want_bench=0
+for arg in "$@"; do
+	case $arg in
+	--test) want_test=1 ;;
+	--bench) want_bench=1 ;;
+	*)
+		echo "usage: scripts/install-deps.sh [--test] [--bench]" >&2
+		exit 2
+		;;
+	esac
+done
 
 pkgs=(
 	build-essential cmake pkg-config
@@ -18,8 +31,10 @@ pkgs=(
 	libavformat-dev libhiredis-dev
 )
 test_pkgs=(clang libclang-rt-14-dev chromium ffmpeg time)
+bench_pkgs=(janus ffmpeg time)
 
 [ $want_test = 1 ] && pkgs+=("${test_pkgs[@]}")
+[ $want_bench = 1 ] && pkgs+=("${bench_pkgs[@]}")
 # node and npm: the machine image may ship its own; use Debian's otherwise
 if [ $want_test = 1 ] && ! command -v npm >/dev/null; then
 	pkgs+=(nodejs npm)
