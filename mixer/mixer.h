@@ -52,6 +52,10 @@ struct tes_pool_chain {
 	struct tes_pool_job *head;  /**< Jobs waiting behind the busy one */
 	struct tes_pool_job *tail;  /**< Last waiting job */
 	bool busy;                  /**< One job queued or running */
+	bool urgent;                /**< Its jobs go to the front of the run
+				         queue (short, hard deadline: the
+				         20 ms audio mix must not wait behind
+				         video encodes) */
 };
 
 /** Pool counters (tes_pool_get_stats). Times are microseconds. */

@@ -67,6 +67,23 @@ static void list_push(struct job_list *l, struct tes_pool_job *j)
 	l->tail = j;
 }
 
+static void list_push_front(struct job_list *l, struct tes_pool_job *j)
+{
+	j->next = l->head;
+	l->head = j;
+	if (!l->tail)
+		l->tail = j;
+}
+
+/* a runnable job joins the run queue: urgent chains go first */
+static void runq_add(struct tes_pool *p, struct tes_pool_job *j)
+{
+	if (j->chain && j->chain->urgent)
+		list_push_front(&p->runq, j);
+	else
+		list_push(&p->runq, j);
+}
+
 static struct tes_pool_job *list_pop(struct job_list *l)
 {
 	struct tes_pool_job *j = l->head;
@@ -93,7 +110,7 @@ static void chain_release(struct tes_pool *p, struct tes_pool_chain *c)
 	c->head = j->next;
 	if (!c->head)
 		c->tail = NULL;
-	list_push(&p->runq, j);
+	runq_add(p, j);
 	uv_cond_signal(&p->cond);
 }
 
@@ -329,7 +346,7 @@ static int submit(struct tes_pool *p, struct tes_pool_chain *chain,
 	else {
 		if (chain)
 			chain->busy = true;
-		list_push(&p->runq, j);
+		runq_add(p, j);
 		uv_cond_signal(&p->cond);
 	}
 	p->st.submitted++;

@@ -184,6 +184,57 @@ TES_TEST(mixer_pool_serial)
 	return 0;
 }
 
+/* an urgent chain's jobs overtake the queue: one worker is held by a
+ * slow first job while 20 ordinary jobs and then two urgent ones (same
+ * chain) are queued; the urgent ones run next, in their order */
+static atomic_int urgent_clock;
+static int urgent_at[64];
+
+static void order_work(void *arg)
+{
+	struct job_arg *a = arg;
+
+	if (a->idx == 0)
+		uv_sleep(30);
+	urgent_at[a->idx] = atomic_fetch_add(&urgent_clock, 1);
+}
+
+TES_TEST(mixer_pool_urgent)
+{
+	struct tes_pool_chain urgent = {.urgent = true};
+	struct job_arg args[23];
+	struct tes_pool *p = NULL;
+	uv_loop_t loop;
+
+	atomic_store(&urgent_clock, 0);
+	TEST_OK(uv_loop_init(&loop));
+	TEST_OK(tes_pool_alloc(&p, &loop, 1));
+	for (int i = 0; i < 21; i++) {
+		args[i] = (struct job_arg){NULL, i, -1, 0};
+		TEST_OK(tes_pool_submit(p, order_work, NULL, &args[i]));
+		if (i == 0)
+			uv_sleep(5);  /* the worker holds job 0 */
+	}
+	for (int i = 21; i < 23; i++) {
+		args[i] = (struct job_arg){NULL, i, -1, 0};
+		TEST_OK(tes_pool_submit_serial(p, &urgent, order_work, NULL,
+					       &args[i]));
+	}
+	uv_run(&loop, UV_RUN_DEFAULT);
+
+	TEST_EQ(urgent_at[0], 0);
+	TEST_EQ(urgent_at[21], 1);
+	TEST_EQ(urgent_at[22], 2);
+	for (int i = 1; i < 21; i++)
+		TEST_EQ(urgent_at[i], i + 2);
+
+	tes_pool_close(p);
+	uv_run(&loop, UV_RUN_DEFAULT);
+	TEST_OK(uv_loop_close(&loop));
+
+	return 0;
+}
+
 TES_TEST(mixer_pool_close_queued)
 {
 	struct tes_pool_chain chain = {0};
