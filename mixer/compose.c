@@ -7,6 +7,8 @@
  * (pointer offsets, no staging copy). The background is filled only where
  * no cell lies: the canvas is cut into horizontal bands at every cell
  * edge, and in each band the gaps between the covering cells are filled.
+ * A placeholder cell (no source) is its fill colour with its label, if
+ * any, drawn by text.c.
  */
 #include <math.h>
 
@@ -304,11 +306,16 @@ int tes_compose(struct tes_frame *canvas, const uint8_t bg[3],
 
 		if (!cr->w)
 			continue;
-		if (c->src)
+		if (c->src) {
 			scaled += draw_source(canvas, bg, cr, c);
-		else
+		}
+		else {
 			fill(canvas, cr->x, cr->y, cr->w, cr->h, c->ph_y,
 			     c->ph_u, c->ph_v);
+			if (c->label)
+				(void)tes_text_draw(canvas, cr, c->label,
+						    TES_TEXT_LUMA);
+		}
 		if (c->border)
 			draw_border(canvas, cr);
 		drawn++;

@@ -216,6 +216,10 @@ struct tes_compose_cell {
 	uint8_t ph_y;   /**< Placeholder luma */
 	uint8_t ph_u;   /**< Placeholder Cb */
 	uint8_t ph_v;   /**< Placeholder Cr */
+	const char *label; /**< Placeholder text (UTF-8; NULL: none), drawn
+			    *   with tes_text_draw(); it must stay valid
+			    *   until tes_compose() returns, so a job owns
+			    *   its copy */
 };
 
 /** Per-caller compositor counters; one per worker or per room. */
@@ -277,6 +281,48 @@ void tes_compose_rect(float fx, float fy, float fw, float fh, int cw, int ch,
  */
 int tes_compose_place(int cw, int ch, int sw, int sh, bool letterbox,
 		      struct tes_rect *src, struct tes_rect *dst);
+
+/* ---- text (text.c) ---- */
+
+/** The built-in bitmap font: printable ASCII in 5x9 cells. */
+enum {
+	TES_TEXT_GLYPH_W = 5,  /**< Glyph width in font pixels */
+	TES_TEXT_GLYPH_H = 9,  /**< Glyph height, descenders included */
+	TES_TEXT_CAP_H = 7,    /**< Rows above the baseline (capitals) */
+	TES_TEXT_ADVANCE = 6,  /**< Horizontal step: glyph and a gap */
+	TES_TEXT_LUMA = 235,   /**< Label luma (BT.601 white) */
+	TES_TEXT_MAX_GLYPHS = 256, /**< Longest label drawn in full */
+};
+
+/**
+ * Scale factor of a label in a box: glyphs about 1/8 of the box height,
+ * smaller when that would leave room for fewer than 12 characters.
+ *
+ * @param w  Box width in pixels
+ * @param h  Box height in pixels
+ * @return Integer scale, at least 1
+ */
+int tes_text_scale(int w, int h);
+
+/**
+ * Draw a one-line label centred in a rectangle of an I420 frame, in luma
+ * only (chroma keeps what is under it), scaled by tes_text_scale() and
+ * kept a margin away from the rectangle's edges. Characters outside
+ * printable ASCII (and invalid UTF-8 bytes) draw as '?'; leading and
+ * trailing spaces are dropped; a label too wide for the rectangle is cut
+ * and ends in "..." (just cut when at most three characters fit). A
+ * rectangle too small for one glyph gets nothing.
+ * Nothing is written outside the rectangle (clipped to the frame).
+ *
+ * @param f     Frame to draw into
+ * @param r     Rectangle in frame pixels
+ * @param text  UTF-8 text (NUL-terminated)
+ * @param luma  Luma of the glyph pixels
+ * @return Number of characters drawn (dots of "..." included), or
+ *         -EINVAL
+ */
+int tes_text_draw(struct tes_frame *f, const struct tes_rect *r,
+		  const char *text, uint8_t luma);
 
 /* ---- audio (audio.c) ---- */
 

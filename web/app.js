@@ -4,6 +4,8 @@
 //
 // Plain browser JavaScript, no build step. Tests drive the page through
 // window.tessera = { join(room, opts), leave(), stats(), manglers }.
+// A display name typed in (or given as opts.name) goes with the WHIP
+// request as ?name=; the server shows it on our cell while no video comes.
 'use strict';
 
 (function () {
@@ -11,6 +13,7 @@
   const ui = {
     form: $('join-form'),
     room: $('room'),
+    name: $('name'),
     join: $('join'),
     leave: $('leave'),
     status: $('status'),
@@ -86,12 +89,16 @@
   //   mangleOffer      'fingerprint' or function(sdp) -> sdp, applied to the SDP POSTed only
   //   waitIce          wait (at most 3 s) for ICE gathering before POSTing (not needed: Tessera is ICE-lite)
   //   leaveOnPageHide  send DELETE when the page goes away (default true)
+  //   name             display name (1..64 bytes of UTF-8), sent as ?name=;
+  //                    none: the server uses the participant id
   // Resolves to { status, location } once the answer is applied.
   async function join(room, opts = {}) {
     if (session) throw new Error('already joined; leave first');
     room = String(room || '').trim();
     if (!room) throw new Error('room name is empty');
+    const name = String(opts.name ?? '').trim();
     ui.room.value = room;   // joined from script (tests): show which room
+    ui.name.value = name;
     const direction = opts.direction || 'sendrecv';
     const mangle = resolveMangler(opts.mangleOffer);
 
@@ -123,7 +130,8 @@
       await pc.setLocalDescription(await pc.createOffer());
       if (opts.waitIce) await waitIceGathering(pc, 3000);
 
-      const url = `/rooms/${encodeURIComponent(room)}/whip`;
+      const url = `/rooms/${encodeURIComponent(room)}/whip`
+        + (name ? `?name=${encodeURIComponent(name)}` : '');
       const res = await fetch(url, {
         method: 'POST',
         headers: { 'Content-Type': 'application/sdp' },
@@ -430,7 +438,9 @@
       mix.cells.forEach((c, i) => { if (c.participant) inCell.set(c.participant, i + 1); });
     }
     ui.rows.replaceChildren(...parts.map((p) => {
+      const named = p.name && p.name !== p.id;
       const who = el('td', { class: 'who', title: `${p.id}\nremote ${p.remote}\n${p.srtp}` },
+        named ? el('span', { class: 'name', text: p.name }) : null,
         el('code', { text: shortId(p.id) }),
         p.id === me ? el('span', { class: 'tag you', text: 'you' }) : null,
         mix && mix.speaker && p.id === mix.speaker
@@ -449,6 +459,8 @@
     ui.roomNote.hidden = parts.length > 0;
     ui.roomNote.textContent = !info ? 'Join a room to see who is in it.' : 'No participants.';
 
+    nameOf = new Map(parts.map((p) => [p.id, p.name && p.name !== p.id ? p.name : shortId(p.id)]));
+
     // mix counters
     ui.mixStats.hidden = !mix;
     if (mix) {
@@ -461,6 +473,9 @@
     renderCells(mix, me);
   }
 
+  // Participant id -> what to call it (its name, else the short id).
+  let nameOf = new Map();
+
   // Outlines of the layout's cells over the received video (fractions of the picture).
   function renderCells(mix, me) {
     const show = !!mix && ui.showCells.checked;
@@ -470,7 +485,7 @@
     ui.cells.replaceChildren(...mix.cells.map((c, i) => {
       const pid = c.participant;
       const label = !pid ? `${i + 1} · empty`
-        : `${i + 1} · ${shortId(pid)}${pid === me ? ' (you)' : ''}${pid === mix.speaker ? ' · speaker' : ''}`;
+        : `${i + 1} · ${nameOf.get(pid) || shortId(pid)}${pid === me ? ' (you)' : ''}${pid === mix.speaker ? ' · speaker' : ''}`;
       return el('div', {
         class: `cell${pid ? '' : ' empty'}${pid && pid === mix.speaker ? ' speaker' : ''}`,
         style: {
@@ -537,6 +552,7 @@
   function setJoined(joined) {
     ui.join.disabled = joined;
     ui.room.disabled = joined;
+    ui.name.disabled = joined;
     ui.leave.disabled = !joined;
   }
 
@@ -548,7 +564,7 @@
   ui.form.addEventListener('submit', (ev) => {
     ev.preventDefault();
     ui.join.disabled = true;
-    join(ui.room.value).catch(() => setJoined(false));
+    join(ui.room.value, { name: ui.name.value }).catch(() => setJoined(false));
   });
   ui.leave.addEventListener('click', () => { leave(); });
 
@@ -561,6 +577,8 @@
 
   const roomParam = new URLSearchParams(location.search).get('room');
   if (roomParam) ui.room.value = roomParam;
+  const nameParam = new URLSearchParams(location.search).get('name');
+  if (nameParam) ui.name.value = nameParam;
   renderStats({
     connectionState: '–', iceConnectionState: '–',
     inboundVideo: { packetsReceived: 0, framesDecoded: 0, frameWidth: 0, frameHeight: 0 },

@@ -61,6 +61,8 @@ static const struct key_def keys[] = {
 	 100, 600000},
 	{"mixer", "layouts", KEY_PATH, OFF(layouts_file), 0, 0},
 	{"mixer", "default_layout", KEY_NAME, OFF(default_layout), 0, 0},
+	{"recording", "dir", KEY_PATH, OFF(recording_dir), 0, 0},
+	{"recording", "max_per_room", KEY_U32, OFF(recordings_max), 1, 16},
 };
 
 #define POFF(f) offsetof(struct tes_conf_profile, f), \
@@ -470,6 +472,8 @@ void tes_conf_defaults(struct tes_conf *c)
 	c->audio_speakers = 3;
 	c->placeholder_after_ms = 3000;
 	strcpy(c->layouts_file, "conf/layouts.yaml");
+	strcpy(c->recording_dir, "recordings");
+	c->recordings_max = 4;
 	strcpy(c->default_layout, "auto");
 	c->profiles[0] = (struct tes_conf_profile){
 		"vp8-720p", "VP8", 1280, 720, 30, 1500, 6};

@@ -54,6 +54,10 @@ struct tes_conf {
 	char layouts_file[TES_CONF_PATH_MAX];  /**< mixer.layouts, resolved
 						    against the config dir */
 	char default_layout[64];               /**< mixer.default_layout */
+	char recording_dir[TES_CONF_PATH_MAX]; /**< recording.dir, resolved
+						    against the config dir */
+	uint32_t recordings_max;               /**< recording.max_per_room:
+						    running at once */
 	struct tes_conf_profile profiles[TES_CONF_MAX_PROFILES]; /**< profiles */
 	size_t n_profiles;                     /**< Number of profiles */
 };

@@ -21,6 +21,7 @@
 
 enum {
 	AUDIO_TICK_MS = 20,
+	AUDIO_JOBS_MAX = 3,     /* 60 ms of audio waiting for workers */
 	MAX_PAYLOAD = 1200,
 	KEYFRAME_GAP_MS = 1000,   /* at most one requested keyframe a second */
 	RTCP_EVERY_TICKS = 50,    /* SR + REMB once a second */
@@ -90,7 +91,7 @@ struct tes__mix {
 	uint64_t askipped;               /* loop: not decoded (not mixed) */
 	uint64_t aconcealed;             /* loop: lost frames, PLC */
 	uint64_t afec;                   /* loop: lost frames, FEC */
-	bool abusy;                      /* loop: audio job in flight */
+	unsigned ajobs;                  /* loop: audio jobs in flight */
 	uint64_t aticks;                 /* loop: audio ticks sent */
 	uint64_t amissed;                /* loop: audio ticks skipped */
 	uint64_t last_atick_us;          /* loop */
@@ -98,6 +99,7 @@ struct tes__mix {
 					    due (absolute: no drift) */
 	uint64_t t0_us;                  /* room clock origin */
 	uint64_t vperiod_us;             /* frame time of the fastest profile */
+	struct tes__recs *recs;          /* loop: recordings */
 	uint32_t vts_base;               /* video RTP timestamp origin */
 	uint32_t ats_base;               /* audio RTP timestamp origin */
 	uint32_t speaker;                /* loop: active speaker's num, 0 */
@@ -118,8 +120,12 @@ struct venc_job {
 	uint8_t bg[3];
 	bool key;
 	uint32_t ts;
+	uint64_t due_us;   /* the tick's due time on the room clock */
 	uint64_t fresh_us[TES_COMPOSE_MAX_CELLS]; /* arrival of input frames
 				      shown here for the first time */
+	/* names shown on placeholders: the job's own copies, since the
+	 * compose runs on a worker while the participant may leave */
+	char labels[TES_COMPOSE_MAX_CELLS][TES_PART_NAME_MAX + 1];
 	size_t nfresh;
 	uint8_t *au;
 	size_t au_len;
@@ -140,6 +146,7 @@ struct ajob {
 	struct aroom *ar;
 	uint64_t now_ms;
 	uint32_t ts;
+	uint64_t due_us;   /* the tick's due time on the room clock */
 	size_t nout;
 	struct {
 		uint32_t id;
@@ -420,10 +427,24 @@ static void snapshot(struct vprof *vp)
 	vp->snap_us = c->time_us;
 }
 
+static int vprof_open(struct vprof *vp);
+
 static void venc_work(void *arg)
 {
 	struct venc_job *j = arg;
 	struct vprof *vp = j->vp;
+
+	/* opened by its first job: an encoder's set-up (openh264 at 720p:
+	 * 100 ms) must not stall the loop and its audio ticks */
+	if (!vp->enc) {
+		j->err = vprof_open(vp);
+		if (j->err) {
+			for (size_t i = 0; i < j->n; i++)
+				j->cells[i].src =
+					tes_deref((void *)j->cells[i].src);
+			return;
+		}
+	}
 
 	j->err = tes_compose(vp->canvas, j->bg, j->cells, j->n, &vp->scratch);
 	for (size_t i = 0; i < j->n; i++)
@@ -519,6 +540,8 @@ static void venc_done(int err, void *arg)
 			pc.prof = (int)k;
 	}
 	pc.n = sorted_parts(m->room, pc.parts, TES_ARRAY_SIZE(pc.parts));
+	tes__recs_video(m->recs, (size_t)pc.prof, j->au, j->au_len, j->au_key,
+			j->due_us);
 
 	if (vp->codec == tes_vcodec_find("VP8"))
 		(void)tes_vp8_packetize(j->au, j->au_len, MAX_PAYLOAD,
@@ -596,6 +619,12 @@ static void fill_cells(struct tes__mix *m, struct venc_job *j, size_t prof,
 		cc->ph_y = 48;
 		cc->ph_u = (uint8_t)(118 + (p ? (p->num * 7) % 20 : 10));
 		cc->ph_v = (uint8_t)(118 + (p ? (p->num * 13) % 20 : 10));
+		cc->label = NULL;
+		if (!cc->src && p) {
+			snprintf(j->labels[j->n - 1], sizeof(j->labels[0]),
+				 "%s", p->name);
+			cc->label = j->labels[j->n - 1];
+		}
 	}
 }
 
@@ -621,6 +650,16 @@ static void video_tick(uv_timer_t *t)
 
 		if (k >= 0 && all[i]->state == TES__PART_CONNECTED)
 			used[k] = true;
+	}
+	for (size_t k = 0; k < m->n_prof; k++) {
+		/* a recording keeps its profile encoding, and starts it on a
+		 * keyframe */
+		if (tes__recs_uses(m->recs, k))
+			used[k] = true;
+		if (tes__recs_take_key(m->recs, k))
+			m->prof[k]->want_key = true;
+	}
+	for (size_t i = 0; i < n; i++) {
 		if (all[i]->mix && all[i]->mix->vcodec) {
 			if (all[i]->num == m->speaker)
 				in.speaker = (int)npub;
@@ -666,6 +705,7 @@ static void video_tick(uv_timer_t *t)
 		struct vprof *vp = m->prof[k];
 		uint64_t period = 1000000u / vp->cfg->fps;
 		struct venc_job *j;
+		uint64_t due;
 
 		if (!used[k]) {
 			vp->next_due_us = 0; /* restarts when used again */
@@ -683,16 +723,12 @@ static void video_tick(uv_timer_t *t)
 			vp->missed += (now_us - vp->next_due_us) / period;
 			vp->next_due_us = now_us;
 		}
+		due = vp->next_due_us;
 		vp->next_due_us += period;
 		next_us = TES_MIN(next_us, vp->next_due_us);
 
 		if (vp->busy) {
 			vp->missed++;
-			continue;
-		}
-		if (!vp->enc && vprof_open(vp)) {
-			TES_LOGE("mix", "%s: cannot open profile %s",
-				 m->room->name, vp->cfg->name);
 			continue;
 		}
 
@@ -703,6 +739,7 @@ static void video_tick(uv_timer_t *t)
 		j->vp = tes_ref(vp);
 		memcpy(j->bg, bg, sizeof(bg));
 		j->ts = video_ts(m, now_us);
+		j->due_us = due;
 		if (vp->want_key &&
 		    now_ms - vp->last_key_ms >= KEYFRAME_GAP_MS) {
 			j->key = true;
@@ -829,7 +866,7 @@ static void amix_done(int err, void *arg)
 	struct tes__part *parts[TES__MAX_PARTS];
 	size_t n;
 
-	m->abusy = false;
+	m->ajobs--;
 	if (err || !m->room)
 		goto out;
 
@@ -839,6 +876,12 @@ static void amix_done(int err, void *arg)
 	m->askipped += j->skipped;
 	m->aconcealed += j->concealed;
 	m->afec += j->fec;
+	for (size_t k = 0; k < j->nout; k++) {
+		/* recordings take the shared mix: everyone who is heard */
+		if (!j->out[k].id)
+			tes__recs_audio(m->recs, j->out[k].data,
+					(size_t)j->out[k].len, j->due_us);
+	}
 
 	n = sorted_parts(m->room, parts, TES_ARRAY_SIZE(parts));
 	for (size_t i = 0; i < n; i++) {
@@ -973,7 +1016,10 @@ static void audio_tick(uv_timer_t *t)
 		}
 	}
 
-	if (m->abusy) {
+	/* jobs queue on the room's audio chain, in order: a worker busy
+	 * with a long encode delays a block, it does not lose it.  Only
+	 * when AUDIO_JOBS_MAX are waiting is a block skipped. */
+	if (m->ajobs >= AUDIO_JOBS_MAX) {
 		/* the last mix is still running: skip a block, keep time */
 		m->amissed++;
 		m->aticks++;
@@ -988,6 +1034,7 @@ static void audio_tick(uv_timer_t *t)
 	j->ar = tes_ref(m->ar);
 	j->now_ms = now_us / 1000;
 	j->ts = m->ats_base + (uint32_t)(m->aticks * TES_AUDIO_FRAME_SAMPLES);
+	j->due_us = m->adue_us - tick_us;
 	for (size_t i = 0; i < n && j->n < nin; i++) {
 		struct tes__mixin *mi = parts[i]->mix;
 		struct ajob_in *in;
@@ -1002,19 +1049,35 @@ static void audio_tick(uv_timer_t *t)
 	m->aticks++;
 	m->last_atick_us = now_us;
 
-	m->abusy = true;
+	m->ajobs++;
 	if (tes_pool_submit_serial(m->ctx->pool, &m->ar->chain, amix_work,
 				   amix_done, j))
 		amix_done(-ESHUTDOWN, j);
 }
 
+struct tes__recs *tes__mix_recs(struct tes__mix *m)
+{
+	return m->recs;
+}
+
 struct tes_frame *tes__mix_snapshot(struct tes__mix *m)
 {
-	struct tes_frame *f = NULL;
+	struct tes_frame *snap[TES_CONF_MAX_PROFILES] = {NULL}, *f = NULL;
+	uint64_t newest = 0;
 
-	/* the first profile with a picture: profiles are in config order */
-	for (size_t i = 0; i < m->n_prof && !f; i++)
-		f = tes_slot_get(m->prof[i]->snap);
+	for (size_t i = 0; i < m->n_prof; i++) {
+		snap[i] = tes_slot_get(m->prof[i]->snap);
+		if (snap[i])
+			newest = TES_MAX(newest, snap[i]->time_us);
+	}
+	/* the first profile (config order: the biggest) with a current
+	 * picture; one nobody receives any more keeps a stale one */
+	for (size_t i = 0; i < m->n_prof; i++) {
+		if (!f && snap[i] &&
+		    snap[i]->time_us + 2 * SNAPSHOT_US >= newest)
+			f = tes_ref(snap[i]);
+		tes_deref(snap[i]);
+	}
 
 	return f;
 }
@@ -1089,6 +1152,7 @@ static void mix_destructor(void *data)
 		tes_deref(m->prof[i]);
 	tes_deref(m->ar);
 	tes_deref(m->topk);
+	tes_deref(m->recs);
 }
 
 int tes__mix_alloc(struct tes__mix **mp, struct tes__room *room,
@@ -1132,11 +1196,21 @@ int tes__mix_alloc(struct tes__mix **mp, struct tes__room *room,
 			goto fail;
 		max_fps = TES_MAX(max_fps, vp->cfg->fps);
 	}
+	{
+		const struct tes_conf_profile *pc[TES_CONF_MAX_PROFILES];
+
+		for (size_t i = 0; i < m->n_prof; i++)
+			pc[i] = m->prof[i]->cfg;
+		if (tes__recs_alloc(&m->recs, conf, room->name, pc,
+				    m->n_prof))
+			goto fail;
+	}
 
 	m->ar = tes_alloc(sizeof(*m->ar), aroom_destructor);
 	if (!m->ar)
 		goto fail;
 	m->ar->codec = tes_acodec_find("opus");
+	m->ar->chain.urgent = true;
 	sk.margin_db = TES_SPEAKER_MARGIN_DB;
 	sk.hold_ms = TES_SPEAKER_HOLD_MS;
 	if (!m->ar->codec || tes_amix_alloc(&m->ar->amix, 1, &tk) ||
@@ -1186,6 +1260,9 @@ void tes__mix_close(struct tes__mix *m)
 				 (unsigned long long)m->prof[i]->frames,
 				 (unsigned long long)m->prof[i]->missed);
 	}
+
+	/* the room ends: its recordings are finished now */
+	m->recs = tes_deref(m->recs);
 
 	/* jobs still running hold references; they see room == NULL */
 	m->room = NULL;

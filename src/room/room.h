@@ -23,6 +23,8 @@ struct tes_dtls_cert;
 enum {
 	TES_PART_ID_LEN = 16,   /**< participant id length */
 	TES_ROOM_NAME_MAX = 64, /**< longest room name */
+	TES_REC_ID_LEN = 8,     /**< recording ids */
+	TES_PART_NAME_MAX = 64, /**< longest display name, in bytes */
 };
 
 /** What tes_rooms_alloc() needs from the process. */
@@ -70,6 +72,7 @@ struct tes_part_counters {
 /** One participant as shown by the admin API. */
 struct tes_part_info {
 	const char *id;          /**< Participant id */
+	const char *name;        /**< Display name (its id unless given) */
 	const char *state;       /**< new, connecting, connected, failed */
 	const char *remote;      /**< Selected remote address, "" if none */
 	const char *audio_codec; /**< "opus/48000/2", or "" */
@@ -136,6 +139,26 @@ int tes_rooms_alloc(struct tes_rooms **rp, const struct tes_rooms_deps *deps);
  */
 void tes_rooms_close(struct tes_rooms *r);
 
+/** A composite recording, as the API shows it. */
+struct tes_rec_desc {
+	char id[TES_REC_ID_LEN + 1]; /**< Recording id */
+	const char *path;        /**< File */
+	const char *profile;     /**< Output profile recorded */
+	const char *format;      /**< webm, mkv, mp4 */
+	const char *state;       /**< waiting (for a keyframe), recording,
+				      stopped, failed */
+	const char *error;       /**< Why it failed, or "" */
+	uint64_t bytes;          /**< File size so far */
+	uint64_t duration_ms;    /**< Media time so far */
+	uint64_t video_frames;   /**< Frames written */
+	uint64_t audio_frames;   /**< Opus packets written */
+	uint64_t dropped;        /**< Packets not written */
+	uint64_t started_ms;     /**< Start, ms since 1970 (UTC) */
+};
+
+/** Called with each recording described. */
+typedef void (tes_rec_desc_h)(const struct tes_rec_desc *d, void *arg);
+
 /**
  * Check a room name: 1..64 of [A-Za-z0-9_-].
  *
@@ -145,16 +168,29 @@ void tes_rooms_close(struct tes_rooms *r);
 bool tes_room_name_valid(const char *name);
 
 /**
+ * Check a participant's display name: 1..TES_PART_NAME_MAX bytes of
+ * UTF-8 without control characters (C0, DEL, C1).
+ *
+ * @param name  Name (NUL-terminated)
+ * @param why   Receives a static reason when invalid (may be NULL)
+ * @return 0, -EINVAL (length, control character) or -EILSEQ (not UTF-8)
+ */
+int tes_part_name_check(const char *name, const char **why);
+
+/**
  * Join a room with an SDP offer; creates the room if needed.
  *
  * @param r      Registry
  * @param room   Room name (valid)
+ * @param name   Display name (see tes_part_name_check), NULL: the
+ *               participant id
  * @param offer  SDP offer
  * @param len    Its length
- * @param res    Receives status, id, answer or error
+ * @param res    Receives status, id, answer or error (400 for a bad name)
  */
-void tes_rooms_join(struct tes_rooms *r, const char *room, const char *offer,
-		    size_t len, struct tes_join_result *res);
+void tes_rooms_join(struct tes_rooms *r, const char *room, const char *name,
+		    const char *offer, size_t len,
+		    struct tes_join_result *res);
 
 /**
  * Remove a participant at once.
@@ -232,5 +268,53 @@ void tes_rooms_foreach_layout(struct tes_rooms *r,
  * @return 0, or the number of errors (> 0), or negative errno
  */
 int tes_rooms_reload_layouts(struct tes_rooms *r);
+
+/**
+ * Start recording a mixed room: one profile's encoded video and the
+ * room's full audio mix, in WebM, Matroska or MP4, in a new file under
+ * recording.dir.
+ *
+ * @param r        Registry
+ * @param room     Room name
+ * @param profile  Output profile name
+ * @param format   "webm", "mkv" or "mp4"
+ * @param h        Called with the new recording
+ * @param arg      Handler argument
+ * @param err      Receives the reason on failure
+ * @param errlen   Its size
+ * @return 0, -ENOENT no such room, -EPERM the room does not mix, -EINVAL
+ *         bad profile or format, -EMFILE too many running, or the
+ *         negative errno of creating the file
+ */
+int tes_rooms_record_start(struct tes_rooms *r, const char *room,
+			   const char *profile, const char *format,
+			   tes_rec_desc_h *h, void *arg, char *err,
+			   size_t errlen);
+
+/**
+ * Stop a recording: its file is finished (trailer written) on return.
+ *
+ * @param r     Registry
+ * @param room  Room name
+ * @param id    Recording id
+ * @param h     Called with the stopped recording (may be NULL)
+ * @param arg   Handler argument
+ * @return 0, -ENOENT no such room, -ESRCH no such recording, -EPERM not
+ *         mixing
+ */
+int tes_rooms_record_stop(struct tes_rooms *r, const char *room,
+			  const char *id, tes_rec_desc_h *h, void *arg);
+
+/**
+ * Call h for each recording of a room (running and finished).
+ *
+ * @param r     Registry
+ * @param room  Room name
+ * @param h     Handler
+ * @param arg   Handler argument
+ * @return 0, -ENOENT no such room, -EPERM not mixing
+ */
+int tes_rooms_record_list(struct tes_rooms *r, const char *room,
+			  tes_rec_desc_h *h, void *arg);
 
 #endif /* TES_ROOM_H */

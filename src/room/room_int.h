@@ -52,6 +52,7 @@ struct tes__part {
 	struct tes__part *next;        /* room's list */
 	struct tes__room *room;        /* weak: the room outlives its list */
 	char id[TES_PART_ID_LEN + 1];
+	char name[TES_PART_NAME_MAX + 1]; /* display name (placeholder) */
 	enum tes__part_state state;
 	char fail_reason[128];
 	uint64_t joined_ms;
@@ -110,6 +111,26 @@ int tes__mix_profile_of(struct tes__mix *m, const struct tes__part *p);
 void tes__mix_info(struct tes__mix *m, struct tes_room_info *ri);
 void tes__mix_set_layout(struct tes__mix *m, const char *name);
 struct tes_frame *tes__mix_snapshot(struct tes__mix *m);
+
+struct tes__recs *tes__mix_recs(struct tes__mix *m);
+
+/* mixrec.c: a mixed room's recordings */
+struct tes__recs;
+int tes__recs_alloc(struct tes__recs **rp, const struct tes_conf *conf,
+		    const char *room,
+		    const struct tes_conf_profile *const *profs, size_t n);
+int tes__recs_start(struct tes__recs *rs, const char *profile,
+		    const char *format, tes_rec_desc_h *h, void *arg,
+		    char *err, size_t errlen);
+int tes__recs_stop(struct tes__recs *rs, const char *id, tes_rec_desc_h *h,
+		   void *arg);
+void tes__recs_foreach(struct tes__recs *rs, tes_rec_desc_h *h, void *arg);
+void tes__recs_video(struct tes__recs *rs, size_t prof, const uint8_t *au,
+		     size_t len, bool key, uint64_t pts_us);
+void tes__recs_audio(struct tes__recs *rs, const uint8_t *pkt, size_t len,
+		     uint64_t pts_us);
+bool tes__recs_uses(const struct tes__recs *rs, size_t prof);
+bool tes__recs_take_key(struct tes__recs *rs, size_t prof);
 
 /* mixpart.c: the mix room mode, participant side */
 int tes__mixin_alloc(struct tes__part *p, struct tes__mixctx *ctx);

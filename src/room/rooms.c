@@ -41,6 +41,36 @@ bool tes_room_name_valid(const char *name)
 	return n >= 1 && n <= TES_ROOM_NAME_MAX;
 }
 
+int tes_part_name_check(const char *name, const char **why)
+{
+	const unsigned char *s = (const unsigned char *)name;
+	size_t len = name ? strlen(name) : 0;
+	const char *dummy;
+	int line, col;
+
+	_Static_assert(TES_PART_NAME_MAX == 64, "the reason names the limit");
+	if (!why)
+		why = &dummy;
+	if (len < 1 || len > TES_PART_NAME_MAX) {
+		*why = "a name is 1..64 bytes long";
+		return -EINVAL;
+	}
+	if (tes_text_check(name, len, &line, &col)) {
+		*why = "a name must be UTF-8";
+		return -EILSEQ;
+	}
+	for (size_t i = 0; i < len; i++) {
+		/* C0 and DEL; C1 is U+0080..U+009F, in UTF-8 C2 80..C2 9F */
+		if (s[i] < 0x20 || s[i] == 0x7f ||
+		    (s[i] == 0xc2 && s[i + 1] >= 0x80 && s[i + 1] <= 0x9f)) {
+			*why = "a name must not contain control characters";
+			return -EINVAL;
+		}
+	}
+
+	return 0;
+}
+
 static struct tes__room *room_find(struct tes_rooms *r, const char *name)
 {
 	for (struct tes__room *rm = r->rooms; rm; rm = rm->next) {
@@ -291,15 +321,23 @@ void tes_rooms_close(struct tes_rooms *r)
 	uv_close((uv_handle_t *)&r->watch, close_cb);
 }
 
-void tes_rooms_join(struct tes_rooms *r, const char *room, const char *offer,
-		    size_t len, struct tes_join_result *res)
+void tes_rooms_join(struct tes_rooms *r, const char *room, const char *name,
+		    const char *offer, size_t len,
+		    struct tes_join_result *res)
 {
 	struct tes__room *rm;
 	struct tes__part *p = NULL;
 	bool created = false;
+	const char *why;
 	int err;
 
 	memset(res, 0, sizeof(*res));
+
+	if (name && tes_part_name_check(name, &why)) {
+		res->status = 400;
+		snprintf(res->error, sizeof(res->error), "bad name: %s", why);
+		return;
+	}
 
 	rm = room_find(r, room);
 	if (!rm) {
@@ -357,14 +395,15 @@ void tes_rooms_join(struct tes_rooms *r, const char *room, const char *offer,
 		TES_LOGI("room", "%s: created (mode %s)", rm->name, rm->mode);
 	}
 
+	snprintf(p->name, sizeof(p->name), "%s", name ? name : p->id);
 	p->next = rm->parts;
 	rm->parts = p;
 	rm->n_parts++;
 
 	res->status = 201;
 	memcpy(res->id, p->id, sizeof(res->id));
-	TES_LOGI("room", "%s/%s: joined (ufrag %s)", rm->name, p->id,
-		 tes_ice_agent_ufrag(p->ice));
+	TES_LOGI("room", "%s/%s: joined as \"%s\" (ufrag %s)", rm->name,
+		 p->id, p->name, tes_ice_agent_ufrag(p->ice));
 }
 
 int tes_rooms_leave(struct tes_rooms *r, const char *room, const char *id)
@@ -435,6 +474,7 @@ int tes_rooms_describe(struct tes_rooms *r, const char *room,
 		struct tes_part_counters cnt = p->cnt;
 		struct tes_part_info pi = {
 			.id = p->id,
+			.name = p->name,
 			.state = tes__part_state_name(p->state),
 			.remote = tes_ice_agent_remote(p->ice),
 			.audio_codec = stream_codec(p, TES_MEDIA_AUDIO),
@@ -451,4 +491,54 @@ int tes_rooms_describe(struct tes_rooms *r, const char *room,
 	}
 
 	return 0;
+}
+
+/* the recordings of a mixed room, or why there are none */
+static int room_recs(struct tes_rooms *r, const char *room,
+		     struct tes__recs **rsp)
+{
+	struct tes__room *rm = room_find(r, room);
+
+	if (!rm)
+		return -ENOENT;
+	if (!rm->mix || !tes__mix_recs(rm->mix))
+		return -EPERM;
+	*rsp = tes__mix_recs(rm->mix);
+	return 0;
+}
+
+int tes_rooms_record_start(struct tes_rooms *r, const char *room,
+			   const char *profile, const char *format,
+			   tes_rec_desc_h *h, void *arg, char *err,
+			   size_t errlen)
+{
+	struct tes__recs *rs;
+	int ret = room_recs(r, room, &rs);
+
+	if (ret) {
+		snprintf(err, errlen, "%s", ret == -ENOENT
+			 ? "no such room" : "the room does not mix");
+		return ret;
+	}
+	return tes__recs_start(rs, profile, format, h, arg, err, errlen);
+}
+
+int tes_rooms_record_stop(struct tes_rooms *r, const char *room,
+			  const char *id, tes_rec_desc_h *h, void *arg)
+{
+	struct tes__recs *rs;
+	int ret = room_recs(r, room, &rs);
+
+	return ret ? ret : tes__recs_stop(rs, id, h, arg);
+}
+
+int tes_rooms_record_list(struct tes_rooms *r, const char *room,
+			  tes_rec_desc_h *h, void *arg)
+{
+	struct tes__recs *rs;
+	int ret = room_recs(r, room, &rs);
+
+	if (!ret)
+		tes__recs_foreach(rs, h, arg);
+	return ret;
 }

@@ -2,9 +2,10 @@
  * @file api.c  HTTP routes: WHIP join, WHEP view, leave, room listings
  * (JSON with jansson), static files from the web root.
  *
- *   POST   /rooms/{room}/whip               join (SDP offer -> 201 answer)
+ *   POST   /rooms/{room}/whip[?name=N]      join (SDP offer -> 201 answer)
  *   POST   /rooms/{room}/whep               watch an existing room's mix
- *                                           (recvonly offer -> 201 answer)
+ *                                           (recvonly offer -> 201 answer;
+ *                                           ?name= as for whip)
  *   DELETE /rooms/{room}/participants/{id}  leave
  *   GET    /rooms                           all rooms
  *   GET    /rooms/{room}                    one room and its participants
@@ -23,7 +24,7 @@
 
 static const char JSON[] = "application/json";
 
-static void set_json(struct tes__http_resp *resp, unsigned status, json_t *j)
+void tes__api_json(struct tes__http_resp *resp, unsigned status, json_t *j)
 {
 	resp->status = status;
 	resp->ctype = JSON;
@@ -44,10 +45,10 @@ void tes__api_error(struct tes__http_resp *resp, unsigned status,
 
 	free(resp->body);
 	resp->body = NULL;
-	set_json(resp, status, json_pack("{s:s}", "error", msg));
+	tes__api_json(resp, status, json_pack("{s:s}", "error", msg));
 }
 
-static void not_allowed(struct tes__http_resp *resp, const char *allow)
+void tes__api_not_allowed(struct tes__http_resp *resp, const char *allow)
 {
 	resp->allow = allow;
 	tes__api_error(resp, 405, "method not allowed here (allowed: %s)",
@@ -146,8 +147,9 @@ static void part_to_json(const struct tes_part_info *pi, void *arg)
 			"resent", (json_int_t)c->resent);
 
 	json_array_append_new(arr, json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,"
-					     "s:I,s:o}",
+					     "s:s,s:I,s:o}",
 					     "id", pi->id,
+					     "name", pi->name,
 					     "state", pi->state,
 					     "remote", pi->remote,
 					     "audio", pi->audio_codec,
@@ -222,7 +224,12 @@ static void whip_join(struct tes_rooms *rooms, const char *room,
 		      struct tes__http_resp *resp, bool viewer)
 {
 	struct tes_join_result res;
+	const char *why;
 
+	if (req->name && tes_part_name_check(req->name, &why)) {
+		tes__api_error(resp, 400, "bad name: %s", why);
+		return;
+	}
 	if (strcmp(req->ctype, "application/sdp")) {
 		tes__api_error(resp, 415, "Content-Type must be "
 			       "application/sdp, not \"%s\"", req->ctype);
@@ -245,7 +252,8 @@ static void whip_join(struct tes_rooms *rooms, const char *room,
 	if (viewer && !whep_offer_ok(req, resp))
 		return;
 
-	tes_rooms_join(rooms, room, req->body, req->body_len, &res);
+	tes_rooms_join(rooms, room, req->name, req->body, req->body_len,
+		       &res);
 	if (res.status != 201) {
 		tes__api_error(resp, (unsigned)res.status, "%s", res.error);
 		return;
@@ -307,6 +315,26 @@ static void canvas_png(struct tes_rooms *rooms, const char *room,
 	resp->body_len = len;
 }
 
+json_t *tes__api_body(const struct tes__http_req *req,
+		      struct tes__http_resp *resp, const char *shape)
+{
+	json_error_t jerr;
+	json_t *body;
+
+	if (strcmp(req->ctype, JSON)) {
+		tes__api_error(resp, 415, "Content-Type must be "
+			       "application/json, not \"%s\"", req->ctype);
+		return NULL;
+	}
+	body = json_loadb(req->body, req->body_len, 0, &jerr);
+	if (!body)
+		tes__api_error(resp, 400, "body must be %s: %s", shape,
+			       jerr.text);
+	return body;
+}
+
+static const char LAYOUT_BODY[] = "{\"layout\": \"name\"}";
+
 static void layout_name(const char *name, void *arg)
 {
 	json_array_append_new(arg, json_string(name));
@@ -322,15 +350,12 @@ static void set_layout(struct tes_rooms *rooms, const char *room,
 	char *list;
 	int err;
 
-	if (strcmp(req->ctype, "application/json")) {
-		tes__api_error(resp, 415, "Content-Type must be "
-			       "application/json, not \"%s\"", req->ctype);
+	body = tes__api_body(req, resp, LAYOUT_BODY);
+	if (!body)
 		return;
-	}
-	body = json_loadb(req->body, req->body_len, 0, &jerr);
-	if (!body || json_unpack(body, "{s:s}", "layout", &layout)) {
-		tes__api_error(resp, 400, "body must be {\"layout\": \"name\"}"
-			       "%s%s", body ? "" : ": ", body ? "" : jerr.text);
+	if (json_unpack_ex(body, &jerr, 0, "{s:s}", "layout", &layout)) {
+		tes__api_error(resp, 400, "body must be %s: %s", LAYOUT_BODY,
+			       jerr.text);
 		json_decref(body);
 		return;
 	}
@@ -353,7 +378,7 @@ static void set_layout(struct tes_rooms *rooms, const char *room,
 		json_decref(names);
 	}
 	else {
-		set_json(resp, 200, json_pack("{s:s,s:s}", "room", room,
+		tes__api_json(resp, 200, json_pack("{s:s,s:s}", "room", room,
 					      "layout", layout));
 	}
 	json_decref(body);
@@ -372,12 +397,12 @@ static void rooms_route(struct tes_rooms *rooms,
 
 	if (!*rest || !strcmp(rest, "/")) {
 		if (req->method != TES__GET) {
-			not_allowed(resp, "GET");
+			tes__api_not_allowed(resp, "GET");
 			return;
 		}
 		j = json_array();
 		tes_rooms_foreach(rooms, room_to_json, j);
-		set_json(resp, 200, json_pack("{s:o}", "rooms", j));
+		tes__api_json(resp, 200, json_pack("{s:o}", "rooms", j));
 		return;
 	}
 
@@ -400,7 +425,7 @@ static void rooms_route(struct tes_rooms *rooms,
 
 	if (!*rest) {
 		if (req->method != TES__GET) {
-			not_allowed(resp, "GET");
+			tes__api_not_allowed(resp, "GET");
 			return;
 		}
 		j = json_object();
@@ -410,7 +435,7 @@ static void rooms_route(struct tes_rooms *rooms,
 			tes__api_error(resp, 404, "no such room: %s", room);
 			return;
 		}
-		set_json(resp, 200, j);
+		tes__api_json(resp, 200, j);
 		return;
 	}
 
@@ -418,7 +443,7 @@ static void rooms_route(struct tes_rooms *rooms,
 		if (req->method == TES__OPTIONS)
 			options_ok(resp, "POST, OPTIONS");
 		else if (req->method != TES__POST)
-			not_allowed(resp, "POST, OPTIONS");
+			tes__api_not_allowed(resp, "POST, OPTIONS");
 		else
 			whip_join(rooms, room, req, resp, false);
 		return;
@@ -428,7 +453,7 @@ static void rooms_route(struct tes_rooms *rooms,
 		if (req->method == TES__OPTIONS)
 			options_ok(resp, "POST, OPTIONS");
 		else if (req->method != TES__POST)
-			not_allowed(resp, "POST, OPTIONS");
+			tes__api_not_allowed(resp, "POST, OPTIONS");
 		else
 			whip_join(rooms, room, req, resp, true);
 		return;
@@ -436,15 +461,21 @@ static void rooms_route(struct tes_rooms *rooms,
 
 	if (!strcmp(rest, "/canvas.png")) {
 		if (req->method != TES__GET)
-			not_allowed(resp, "GET");
+			tes__api_not_allowed(resp, "GET");
 		else
 			canvas_png(rooms, room, resp);
 		return;
 	}
 
+	if (!strncmp(rest, "/recordings", strlen("/recordings"))) {
+		tes__api_recordings(rooms, room, rest + strlen("/recordings"),
+				    req, resp);
+		return;
+	}
+
 	if (!strcmp(rest, "/layout")) {
 		if (req->method != TES__PUT)
-			not_allowed(resp, "PUT");
+			tes__api_not_allowed(resp, "PUT");
 		else
 			set_layout(rooms, room, req, resp);
 		return;
@@ -457,14 +488,14 @@ static void rooms_route(struct tes_rooms *rooms,
 			options_ok(resp, "DELETE, OPTIONS");
 		}
 		else if (req->method != TES__DELETE) {
-			not_allowed(resp, "DELETE, OPTIONS");
+			tes__api_not_allowed(resp, "DELETE, OPTIONS");
 		}
 		else if (tes_rooms_leave(rooms, room, id)) {
 			tes__api_error(resp, 404, "no participant %s in room "
 				       "%s", id, room);
 		}
 		else {
-			set_json(resp, 200, json_pack("{s:s,s:s}", "room",
+			tes__api_json(resp, 200, json_pack("{s:s,s:s}", "room",
 						      room, "left", id));
 		}
 		return;
@@ -506,7 +537,7 @@ static void static_file(const struct tes_conf *conf,
 	struct stat st;
 
 	if (req->method != TES__GET) {
-		not_allowed(resp, "GET");
+		tes__api_not_allowed(resp, "GET");
 		return;
 	}
 	if (!strcmp(path, "/"))
@@ -540,11 +571,11 @@ void tes__api_handle(struct tes_rooms *rooms, const struct tes_conf *conf,
 
 		if (req->method != TES__GET) {
 			json_decref(names);
-			not_allowed(resp, "GET");
+			tes__api_not_allowed(resp, "GET");
 			return;
 		}
 		tes_rooms_foreach_layout(rooms, layout_name, names);
-		set_json(resp, 200, json_pack("{s:o}", "layouts", names));
+		tes__api_json(resp, 200, json_pack("{s:o}", "layouts", names));
 		return;
 	}
 

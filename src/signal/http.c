@@ -28,6 +28,7 @@ struct tes_signal {
 struct pss {
 	enum tes__method method;
 	char path[URI_MAX];
+	char *name;          /* ?name= (malloc'd), or NULL */
 	char ctype[128];
 	char *body;
 	size_t body_len;
@@ -62,6 +63,7 @@ static enum tes__method method_of(struct lws *wsi)
 
 static void pss_reset(struct pss *p)
 {
+	free(p->name);
 	free(p->body);
 	free(p->resp.body);
 	memset(p, 0, sizeof(*p));
@@ -83,6 +85,7 @@ static void respond(struct lws *wsi, struct pss *p)
 	struct tes__http_req req = {
 		.method = p->method,
 		.path = p->path,
+		.name = p->name,
 		.ctype = p->ctype,
 		.body = p->body ? p->body : "",
 		.body_len = p->body_len,
@@ -162,12 +165,43 @@ static int write_resp(struct lws *wsi, struct pss *p)
 	return 0;
 }
 
+/*
+ * The value of the query argument "name", URL-decoded by lws, in a malloc'd
+ * string; NULL when there is none.  The buffer holds all the arguments:
+ * lws_get_urlarg_by_name() stops at the first one that does not fit, and
+ * must not make an over-long name look absent.
+ */
+static char *query_name(struct lws *wsi, bool *nomem)
+{
+	int total = lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_URI_ARGS);
+	const char *v;
+	char *buf;
+
+	*nomem = false;
+	if (total <= 0)
+		return NULL;
+	buf = malloc((size_t)total + 1);
+	if (!buf) {
+		*nomem = true;
+		return NULL;
+	}
+	v = lws_get_urlarg_by_name(wsi, "name=", buf, total + 1);
+	if (!v) {
+		free(buf);
+		return NULL;
+	}
+	memmove(buf, v, strlen(v) + 1);
+
+	return buf;
+}
+
 static int on_request(struct lws *wsi, struct pss *p, const char *uri,
 		      size_t len)
 {
 	struct tes_signal *s = lws_context_user(lws_get_context(wsi));
 	char clen[32] = "";
 	char *semi;
+	bool nomem;
 
 	pss_reset(p);
 	p->method = method_of(wsi);
@@ -176,6 +210,11 @@ static int on_request(struct lws *wsi, struct pss *p, const char *uri,
 		return queue_resp(wsi, p);
 	}
 	memcpy(p->path, uri, len);
+	p->name = query_name(wsi, &nomem);
+	if (nomem) {
+		tes__api_error(&p->resp, 503, "out of memory");
+		return queue_resp(wsi, p);
+	}
 
 	if (lws_hdr_copy(wsi, p->ctype, sizeof(p->ctype),
 			 WSI_TOKEN_HTTP_CONTENT_TYPE) < 0)
@@ -328,6 +367,10 @@ int tes_signal_alloc(struct tes_signal **sp, uv_loop_t *loop,
 	info.vhost_name = "tessera";
 	info.server_string = "tessera/" TESSERA_VERSION;
 	info.timeout_secs = 20;
+	/* idle keep-alive connections live longer than clients keep them
+	 * (lws' 5 s default raced Node's 4-5 s: a POST sent on a socket the
+	 * server was closing failed) */
+	info.keepalive_timeout = 65;
 	/* lws clears it when its destruction has completed */
 	info.pcontext = &s->ctx;
 	if (!strchr(conf->http_listen, ':'))

@@ -7,6 +7,8 @@
 
 #include <stddef.h>
 
+#include <jansson.h>
+
 #include "signal/signal.h"
 
 enum tes__method {
@@ -24,6 +26,8 @@ enum tes__method {
 struct tes__http_req {
 	enum tes__method method;
 	const char *path;      /* URI path, no query */
+	const char *name;      /* ?name= of the query, URL-decoded by lws,
+				  or NULL when absent */
 	const char *ctype;     /* Content-Type without parameters, or "" */
 	const char *body;      /* NUL-terminated body */
 	size_t body_len;
@@ -45,6 +49,20 @@ struct tes__http_resp {
 void tes__api_handle(struct tes_rooms *rooms, const struct tes_conf *conf,
 		     const struct tes__http_req *req,
 		     struct tes__http_resp *resp);
+
+/* api.c: a JSON answer (takes the reference) and a 405 with Allow */
+void tes__api_json(struct tes__http_resp *resp, unsigned status, json_t *j);
+void tes__api_not_allowed(struct tes__http_resp *resp, const char *allow);
+
+/* api.c: the JSON body of a request; NULL when a 415 (not JSON) or a
+ * 400 ("body must be <shape>: why") has been answered */
+json_t *tes__api_body(const struct tes__http_req *req,
+		      struct tes__http_resp *resp, const char *shape);
+
+/* recapi.c: /rooms/{room}/recordings[/{id}] */
+void tes__api_recordings(struct tes_rooms *rooms, const char *room,
+			 const char *rest, const struct tes__http_req *req,
+			 struct tes__http_resp *resp);
 
 /* api.c: set a JSON error response {"error": reason}. */
 void tes__api_error(struct tes__http_resp *resp, unsigned status,

@@ -1,7 +1,10 @@
 // HTTP API error handling, no browser: every bad request gets the right
-// status, and the server stays up.
+// status, and the server stays up.  A display name given with ?name= is
+// checked and shown by GET /rooms/{room}.
+import fs from 'node:fs';
+import path from 'node:path';
 import {
-  Suite, startServer, request, assert, assertEq, addCleanShutdownStep,
+  TESSERA_ROOT, Suite, startServer, request, assert, assertEq, addCleanShutdownStep,
 } from './lib.mjs';
 
 const suite = new Suite('http_errors', { stopOnFail: false });
@@ -46,6 +49,23 @@ suite.test('POST whip with garbage SDP -> 400 with JSON error', () =>
     body: 'this is not an SDP offer\r\nhello=world\r\n{"sdp": 42}\r\n',
   }, 400));
 
+// a real browser offer: only the name can be wrong
+const OFFER = fs.readFileSync(path.join(TESSERA_ROOT, 'tests', 'vectors', 'chrome_sendrecv.sdp'), 'utf8');
+const withOffer = { method: 'POST', headers: { 'Content-Type': 'application/sdp' }, body: OFFER };
+
+suite.test('POST whip with a bad ?name= -> 400 with JSON error', async () => {
+  for (const [what, q] of [
+    ['empty', 'name='],
+    ['65 bytes', `name=${'x'.repeat(65)}`],
+    ['control character', 'name=a%01b'],
+    ['C1 control character', 'name=a%C2%85b'],
+    ['not UTF-8', 'name=%FF%FE'],
+  ]) {
+    const r = await check(`name ${what}`, `${whip()}?${q}`, withOffer, 400);
+    assert(/name/.test(r.json.error), `name ${what}: error does not say why: ${r.text}`);
+  }
+});
+
 suite.test('GET /rooms/nope -> 404', () =>
   check('GET /rooms/nope', `${server.base}/rooms/nope`, {}, 404));
 
@@ -62,6 +82,25 @@ suite.test('no room was created by the failed requests; GET /rooms still works',
   assertEq(r.status, 200, 'GET /rooms status');
   assert(r.json && Array.isArray(r.json.rooms), 'GET /rooms has no rooms array');
   assertEq(r.json.rooms.length, 0, 'rooms after only failed requests');
+});
+
+suite.test('POST whip?name= -> GET /rooms/{room} shows the name; default is the id', async () => {
+  const name = 'Zoë Müller & co';
+  const a = await request(`${whip('named')}?name=${encodeURIComponent(name)}`, withOffer);
+  const b = await request(whip('named'), withOffer);
+  assertEq(a.status, 201, `join with a name: ${a.text.slice(0, 160)}`);
+  assertEq(b.status, 201, `join without a name: ${b.text.slice(0, 160)}`);
+  const idA = a.headers.get('location').split('/').pop();
+  const idB = b.headers.get('location').split('/').pop();
+  const r = await request(`${server.base}/rooms/named`);
+  const names = Object.fromEntries(r.json.participants.map((p) => [p.id, p.name]));
+  console.log(`  GET /rooms/named -> ${JSON.stringify(names)}`);
+  assertEq(names[idA], name, 'name given');
+  assertEq(names[idB], idB, 'name not given');
+  for (const id of [idA, idB]) {
+    assertEq((await request(`${server.base}/rooms/named/participants/${id}`,
+      { method: 'DELETE' })).status, 200, 'DELETE');
+  }
 });
 
 addCleanShutdownStep(suite, () => server);

@@ -1,0 +1,318 @@
+/**
+ * @file mixrec.c  The recordings of one mixed room: which profile each
+ * records, their files and states.  A recording reuses its profile's
+ * encoded frames (no extra video encode) and the room's shared audio mix
+ * (everyone audible, not a mix-minus), so it costs a copy and the
+ * writer's muxing, nothing more.  Loop thread only.
+ */
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "room/mix_int.h"
+#include "room/record.h"
+
+enum {
+	RECS_MAX = 32,      /* running + finished ones kept for GET */
+};
+
+struct rec_ent {
+	bool used;
+	char id[TES_REC_ID_LEN + 1];
+	char path[TES_CONF_PATH_MAX + 128];
+	size_t prof;
+	const char *format;
+	bool want_key;        /* ask the profile for a keyframe */
+	bool stopped;         /* stop() ran: the file is final */
+	uint64_t started_ms;  /* wall clock, ms since 1970 */
+	struct tes__rec *rec;
+};
+
+struct tes__recs {
+	const struct tes_conf *conf;
+	char room[TES_ROOM_NAME_MAX + 1];
+	const struct tes_conf_profile *prof[TES_CONF_MAX_PROFILES];
+	size_t n_prof;
+	struct rec_ent e[RECS_MAX];
+	uint64_t seq;         /* recordings started: oldest finished go */
+};
+
+static const struct {
+	const char *name;
+	const char *ext;
+	enum tes__rec_fmt fmt;
+} formats[] = {
+	{"webm", "webm", TES__REC_WEBM},
+	{"mkv", "mkv", TES__REC_MKV},
+	{"matroska", "mkv", TES__REC_MKV},
+	{"mp4", "mp4", TES__REC_MP4},
+};
+
+static bool running(const struct rec_ent *e)
+{
+	struct tes__rec_info ri;
+
+	if (!e->used || e->stopped)
+		return false;
+	tes__rec_get_info(e->rec, &ri);
+	return ri.running;
+}
+
+void tes__recs_video(struct tes__recs *rs, size_t prof, const uint8_t *au,
+		     size_t len, bool key, uint64_t pts_us)
+{
+	for (size_t i = 0; rs && i < RECS_MAX; i++) {
+		struct rec_ent *e = &rs->e[i];
+
+		if (e->used && !e->stopped && e->prof == prof)
+			tes__rec_video(e->rec, au, len, key, pts_us);
+	}
+}
+
+void tes__recs_audio(struct tes__recs *rs, const uint8_t *pkt, size_t len,
+		     uint64_t pts_us)
+{
+	for (size_t i = 0; rs && i < RECS_MAX; i++) {
+		struct rec_ent *e = &rs->e[i];
+
+		if (e->used && !e->stopped)
+			tes__rec_audio(e->rec, pkt, len, pts_us);
+	}
+}
+
+bool tes__recs_uses(const struct tes__recs *rs, size_t prof)
+{
+	for (size_t i = 0; rs && i < RECS_MAX; i++) {
+		if (rs->e[i].used && !rs->e[i].stopped &&
+		    rs->e[i].prof == prof)
+			return true;
+	}
+	return false;
+}
+
+bool tes__recs_take_key(struct tes__recs *rs, size_t prof)
+{
+	bool want = false;
+
+	for (size_t i = 0; rs && i < RECS_MAX; i++) {
+		struct rec_ent *e = &rs->e[i];
+
+		if (e->used && e->prof == prof && e->want_key) {
+			e->want_key = false;
+			want = true;
+		}
+	}
+	return want;
+}
+
+static void describe(const struct tes__recs *rs, const struct rec_ent *e,
+		     tes_rec_desc_h *h, void *arg)
+{
+	struct tes__rec_info ri;
+	struct tes_rec_desc d;
+
+	tes__rec_get_info(e->rec, &ri);
+	memset(&d, 0, sizeof(d));
+	memcpy(d.id, e->id, sizeof(d.id));
+	d.path = e->path;
+	d.profile = rs->prof[e->prof]->name;
+	d.format = e->format;
+	d.state = ri.err ? "failed"
+		  : e->stopped ? "stopped"
+		  : !ri.header ? "waiting"
+			       : "recording";
+	d.error = ri.error;
+	d.bytes = ri.bytes;
+	d.duration_ms = ri.duration_ms;
+	d.video_frames = ri.video_frames;
+	d.audio_frames = ri.audio_frames;
+	d.dropped = ri.dropped;
+	d.started_ms = e->started_ms;
+	h(&d, arg);
+}
+
+static struct rec_ent *find(struct tes__recs *rs, const char *id)
+{
+	for (size_t i = 0; i < RECS_MAX; i++) {
+		if (rs->e[i].used && !strcmp(rs->e[i].id, id))
+			return &rs->e[i];
+	}
+	return NULL;
+}
+
+/* a free entry: an unused one, else the oldest finished one */
+static struct rec_ent *free_ent(struct tes__recs *rs)
+{
+	struct rec_ent *old = NULL;
+
+	for (size_t i = 0; i < RECS_MAX; i++) {
+		struct rec_ent *e = &rs->e[i];
+
+		if (!e->used)
+			return e;
+		if (e->stopped && (!old || e->started_ms < old->started_ms))
+			old = e;
+	}
+	if (old) {
+		tes_deref(old->rec);
+		memset(old, 0, sizeof(*old));
+	}
+	return old;
+}
+
+int tes__recs_start(struct tes__recs *rs, const char *profile,
+		    const char *format, tes_rec_desc_h *h, void *arg,
+		    char *err, size_t errlen)
+{
+	struct tes__rec_params prm = {.channels = 1};
+	const struct tes_conf_profile *pc = NULL;
+	struct rec_ent *e;
+	size_t k, fi, n_run = 0;
+	char date[32];
+	struct tm tm;
+	time_t now = time(NULL);
+	int ret;
+
+	for (k = 0; k < rs->n_prof; k++) {
+		if (!strcmp(rs->prof[k]->name, profile)) {
+			pc = rs->prof[k];
+			break;
+		}
+	}
+	if (!pc) {
+		snprintf(err, errlen, "no output profile '%s'", profile);
+		return -EINVAL;
+	}
+	for (fi = 0; fi < TES_ARRAY_SIZE(formats); fi++) {
+		if (!strcmp(formats[fi].name, format))
+			break;
+	}
+	if (fi == TES_ARRAY_SIZE(formats)) {
+		snprintf(err, errlen, "unknown format '%s' (webm, mkv, mp4)",
+			 format);
+		return -EINVAL;
+	}
+	prm.fmt = formats[fi].fmt;
+	prm.h264 = !strcmp(pc->codec, "H264");
+	if ((prm.fmt == TES__REC_WEBM && prm.h264) ||
+	    (prm.fmt == TES__REC_MP4 && !prm.h264)) {
+		snprintf(err, errlen, "%s cannot hold %s video (profile %s)",
+			 format, pc->codec, pc->name);
+		return -EINVAL;
+	}
+
+	for (size_t i = 0; i < RECS_MAX; i++)
+		n_run += running(&rs->e[i]);
+	if (n_run >= rs->conf->recordings_max) {
+		snprintf(err, errlen, "room has its maximum of %u recordings "
+			 "running", rs->conf->recordings_max);
+		return -EMFILE;
+	}
+	e = free_ent(rs);
+	if (!e) {
+		snprintf(err, errlen, "too many recordings in this room");
+		return -EMFILE;
+	}
+
+	/* one level of directory is made if missing */
+	if (mkdir(rs->conf->recording_dir, 0755) && errno != EEXIST) {
+		ret = -errno;
+		snprintf(err, errlen, "cannot create the recording directory: "
+			 "%s", strerror(-ret));
+		return ret;
+	}
+	gmtime_r(&now, &tm);
+	strftime(date, sizeof(date), "%Y%m%d-%H%M%S", &tm);
+	tes_rand_str(e->id, TES_REC_ID_LEN);
+	snprintf(e->path, sizeof(e->path), "%s/%s-%s-%s.%s",
+		 rs->conf->recording_dir, rs->room, date, e->id,
+		 formats[fi].ext);
+
+	prm.path = e->path;
+	prm.width = pc->width;
+	prm.height = pc->height;
+	prm.fps = pc->fps;
+	ret = tes__rec_alloc(&e->rec, &prm);
+	if (ret) {
+		snprintf(err, errlen, "cannot create %s: %s", e->path,
+			 strerror(-ret));
+		memset(e, 0, sizeof(*e));
+		return ret;
+	}
+	e->used = true;
+	e->prof = k;
+	e->format = formats[fi].name;
+	e->want_key = true;
+	e->started_ms = (uint64_t)now * 1000u;
+	rs->seq++;
+	TES_LOGI("record", "%s: recording %s started: profile %s, %s",
+		 rs->room, e->id, pc->name, e->path);
+	describe(rs, e, h, arg);
+	return 0;
+}
+
+int tes__recs_stop(struct tes__recs *rs, const char *id, tes_rec_desc_h *h,
+		   void *arg)
+{
+	struct rec_ent *e = find(rs, id);
+	struct tes__rec_info ri;
+
+	if (!e)
+		return -ESRCH;
+	if (!e->stopped) {
+		(void)tes__rec_stop(e->rec);
+		e->stopped = true;
+		tes__rec_get_info(e->rec, &ri);
+		TES_LOGI("record", "%s: recording %s %s: %llu ms, %llu bytes, "
+			 "%llu dropped%s%s", rs->room, e->id,
+			 ri.err ? "failed" : "finished",
+			 (unsigned long long)ri.duration_ms,
+			 (unsigned long long)ri.bytes,
+			 (unsigned long long)ri.dropped, ri.err ? ": " : "",
+			 ri.error);
+	}
+	if (h)
+		describe(rs, e, h, arg);
+	return 0;
+}
+
+void tes__recs_foreach(struct tes__recs *rs, tes_rec_desc_h *h, void *arg)
+{
+	for (size_t i = 0; rs && i < RECS_MAX; i++) {
+		if (rs->e[i].used)
+			describe(rs, &rs->e[i], h, arg);
+	}
+}
+
+static void recs_destructor(void *data)
+{
+	struct tes__recs *rs = data;
+
+	/* the room ends: every recording is finished, never cut */
+	for (size_t i = 0; i < RECS_MAX; i++) {
+		if (rs->e[i].used) {
+			(void)tes__recs_stop(rs, rs->e[i].id, NULL, NULL);
+			tes_deref(rs->e[i].rec);
+		}
+	}
+}
+
+int tes__recs_alloc(struct tes__recs **rp, const struct tes_conf *conf,
+		    const char *room,
+		    const struct tes_conf_profile *const *profs, size_t n)
+{
+	struct tes__recs *rs;
+
+	if (!rp || !conf || !room || n > TES_CONF_MAX_PROFILES)
+		return -EINVAL;
+	rs = tes_alloc(sizeof(*rs), recs_destructor);
+	if (!rs)
+		return -ENOMEM;
+	rs->conf = conf;
+	snprintf(rs->room, sizeof(rs->room), "%s", room);
+	for (size_t i = 0; i < n; i++)
+		rs->prof[i] = profs[i];
+	rs->n_prof = n;
+	*rp = rs;
+	return 0;
+}

@@ -1,0 +1,638 @@
+/**
+ * @file record.c  Composite recordings with libavformat on a writer
+ * thread (see record.h).
+ *
+ * The loop thread appends copies of encoded packets to a queue under a
+ * mutex and signals; the writer takes the whole queue at once and writes
+ * it.  Only the writer touches the AVFormatContext.  The queue is
+ * bounded: a writer stuck on a slow disk drops (and counts) packets
+ * rather than letting memory grow.
+ */
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <libavformat/avformat.h>
+#include <libavutil/channel_layout.h>
+#include <uv.h>
+
+#include "base/base.h"
+#include "room/record.h"
+
+enum {
+	QUEUE_MAX = 1024,           /* packets waiting for the writer */
+	QUEUE_BYTES_MAX = 64 << 20,
+	VIDEO_TB = 90000,
+	AUDIO_RATE = 48000,
+	AUDIO_FRAME = 960,          /* 20 ms */
+	OPUS_PRESKIP = 312,         /* libopus' lookahead at 48 kHz */
+	OPUS_HEAD_LEN = 19,
+	FLUSH_MS = 1000,            /* cluster / fragment length */
+	PRE_KEY_MAX = 50,           /* audio held while the keyframe is
+				       still being encoded (1 s) */
+};
+
+/* One queued packet. */
+struct rec_pkt {
+	struct rec_pkt *next;
+	bool video;
+	bool key;
+	uint64_t pts_us;
+	size_t len;
+	uint8_t data[];
+};
+
+struct tes__rec {
+	struct tes__rec_params prm;
+	char path[4096];
+	uv_thread_t thread;
+	uv_mutex_t lock;
+	uv_cond_t cond;
+	struct rec_pkt *head;         /* lock: queue, oldest first */
+	struct rec_pkt *tail;         /* lock */
+	size_t qn;                    /* lock */
+	size_t qbytes;                /* lock */
+	bool stop;                    /* lock: no more packets; finish */
+	struct tes__rec_info info;    /* lock */
+	bool sync_ok;                 /* lock and cond initialised */
+	bool thread_ok;               /* writer started */
+	bool joined;                  /* loop: the writer has exited */
+	int result;                   /* loop: stop's return value */
+	bool seen_key;                /* loop: a video keyframe was queued */
+	uint64_t base_us;             /* loop: pts of that keyframe */
+	struct rec_pkt *pre;          /* loop: audio before it, oldest first */
+	size_t pre_n;                 /* loop */
+	/* writer only */
+	AVFormatContext *fc;
+	AVStream *vs;
+	AVStream *as;
+	AVPacket *pkt;
+	int64_t last_v;               /* last pts written, stream units */
+	int64_t last_a;
+	uint64_t vframes;
+	uint64_t aframes;
+	uint64_t media_ms;
+};
+
+static const char *fmt_name(enum tes__rec_fmt f)
+{
+	switch (f) {
+	case TES__REC_WEBM: return "webm";
+	case TES__REC_MKV: return "matroska";
+	case TES__REC_MP4: return "mp4";
+	}
+	return "?";
+}
+
+/* ---- writer thread ---- */
+
+static void fail(struct tes__rec *r, int averr, const char *what)
+{
+	char msg[AV_ERROR_MAX_STRING_SIZE] = "";
+
+	av_strerror(averr, msg, sizeof(msg));
+	uv_mutex_lock(&r->lock);
+	if (!r->info.err) {
+		r->info.err = averr < 0 && averr > -4096 ? averr : -EIO;
+		snprintf(r->info.error, sizeof(r->info.error), "%s: %s",
+			 what, msg);
+	}
+	r->info.running = false;
+	uv_mutex_unlock(&r->lock);
+	TES_LOGE("record", "%s: %s: %s (recording stopped)", r->path, what,
+		 msg);
+}
+
+/* copy the SPS and PPS NAL units (with start codes) of an Annex B
+ * keyframe: the muxers turn them into avcC */
+static int h264_extradata(AVCodecParameters *par, const uint8_t *au,
+			  size_t len)
+{
+	uint8_t *out;
+	size_t n = 0, i = 0;
+
+	out = av_mallocz(len + AV_INPUT_BUFFER_PADDING_SIZE);
+	if (!out)
+		return AVERROR(ENOMEM);
+
+	while (i + 3 < len) {
+		size_t start, end;
+		int type;
+
+		if (!(au[i] == 0 && au[i + 1] == 0 &&
+		      (au[i + 2] == 1 || (au[i + 2] == 0 && i + 3 < len &&
+					  au[i + 3] == 1)))) {
+			i++;
+			continue;
+		}
+		start = i + (au[i + 2] == 1 ? 3 : 4);
+		end = start;
+		while (end + 2 < len && !(au[end] == 0 && au[end + 1] == 0 &&
+					  (au[end + 2] == 1 ||
+					   au[end + 2] == 0)))
+			end++;
+		if (end + 2 >= len)
+			end = len;
+		if (start < len) {
+			type = au[start] & 0x1f;
+			if (type == 7 || type == 8) {
+				static const uint8_t sc[4] = {0, 0, 0, 1};
+
+				memcpy(out + n, sc, 4);
+				memcpy(out + n + 4, au + start, end - start);
+				n += 4 + end - start;
+			}
+		}
+		i = end;
+	}
+
+	if (!n) {
+		av_free(out);
+		return AVERROR_INVALIDDATA;
+	}
+	par->extradata = out;
+	par->extradata_size = (int)n;
+	return 0;
+}
+
+/* the OpusHead of RFC 7845 5.1: version 1, channels, pre-skip, 48 kHz,
+ * gain 0, mapping family 0 */
+static int opus_extradata(AVCodecParameters *par, int channels)
+{
+	uint8_t *h = av_mallocz(OPUS_HEAD_LEN + AV_INPUT_BUFFER_PADDING_SIZE);
+
+	if (!h)
+		return AVERROR(ENOMEM);
+	memcpy(h, "OpusHead", 8);
+	h[8] = 1;
+	h[9] = (uint8_t)channels;
+	/* little endian, unlike the network-order helpers in base */
+	h[10] = OPUS_PRESKIP & 0xff;
+	h[11] = OPUS_PRESKIP >> 8;
+	h[12] = AUDIO_RATE & 0xff;
+	h[13] = (AUDIO_RATE >> 8) & 0xff;
+	h[14] = (AUDIO_RATE >> 16) & 0xff;
+	h[15] = 0;
+	par->extradata = h;
+	par->extradata_size = OPUS_HEAD_LEN;
+	return 0;
+}
+
+/* the first keyframe is here: create the streams and write the header */
+static int open_output(struct tes__rec *r, const struct rec_pkt *key)
+{
+	AVCodecParameters *vp, *ap;
+	AVDictionary *opt = NULL;
+	char ms[16];
+	int ret;
+
+	ret = avformat_alloc_output_context2(&r->fc, NULL,
+					     fmt_name(r->prm.fmt), r->path);
+	if (ret < 0)
+		return ret;
+
+	r->vs = avformat_new_stream(r->fc, NULL);
+	r->as = avformat_new_stream(r->fc, NULL);
+	if (!r->vs || !r->as)
+		return AVERROR(ENOMEM);
+
+	vp = r->vs->codecpar;
+	vp->codec_type = AVMEDIA_TYPE_VIDEO;
+	vp->codec_id = r->prm.h264 ? AV_CODEC_ID_H264 : AV_CODEC_ID_VP8;
+	vp->width = r->prm.width;
+	vp->height = r->prm.height;
+	r->vs->time_base = (AVRational){1, VIDEO_TB};
+	r->vs->avg_frame_rate = (AVRational){r->prm.fps, 1};
+	if (r->prm.h264) {
+		ret = h264_extradata(vp, key->data, key->len);
+		if (ret < 0)
+			return ret;
+	}
+
+	ap = r->as->codecpar;
+	ap->codec_type = AVMEDIA_TYPE_AUDIO;
+	ap->codec_id = AV_CODEC_ID_OPUS;
+	ap->sample_rate = AUDIO_RATE;
+	av_channel_layout_default(&ap->ch_layout, r->prm.channels);
+	ap->initial_padding = OPUS_PRESKIP;
+	ap->frame_size = AUDIO_FRAME;
+	r->as->time_base = (AVRational){1, AUDIO_RATE};
+	ret = opus_extradata(ap, r->prm.channels);
+	if (ret < 0)
+		return ret;
+
+	ret = avio_open(&r->fc->pb, r->path, AVIO_FLAG_WRITE);
+	if (ret < 0)
+		return ret;
+
+	/* a kill -9 loses at most the last second: every packet goes to
+	 * the kernel, clusters/fragments close every FLUSH_MS */
+	r->fc->flags |= AVFMT_FLAG_FLUSH_PACKETS;
+	snprintf(ms, sizeof(ms), "%d", FLUSH_MS);
+	if (r->prm.fmt == TES__REC_MP4) {
+		char us[24];
+
+		snprintf(us, sizeof(us), "%d", FLUSH_MS * 1000);
+		av_dict_set(&opt, "movflags",
+			    "empty_moov+default_base_moof+frag_keyframe", 0);
+		av_dict_set(&opt, "frag_duration", us, 0);
+	}
+	else {
+		av_dict_set(&opt, "cluster_time_limit", ms, 0);
+	}
+	ret = avformat_write_header(r->fc, &opt);
+	av_dict_free(&opt);
+	if (ret < 0)
+		return ret;
+
+	r->last_v = r->last_a = INT64_MIN;
+	uv_mutex_lock(&r->lock);
+	r->info.header = true;
+	uv_mutex_unlock(&r->lock);
+	return 0;
+}
+
+static int write_one(struct tes__rec *r, const struct rec_pkt *p)
+{
+	AVStream *st;
+	int64_t pts, *last;
+	int ret;
+
+	if (!r->fc) {
+		ret = open_output(r, p);
+		if (ret < 0) {
+			fail(r, ret, "cannot start the file");
+			return ret;
+		}
+	}
+
+	st = p->video ? r->vs : r->as;
+	last = p->video ? &r->last_v : &r->last_a;
+	/* the muxer may have changed the time base in write_header */
+	pts = av_rescale_q((int64_t)p->pts_us, (AVRational){1, 1000000},
+			   st->time_base);
+	if (pts <= *last)
+		pts = *last + 1;
+	*last = pts;
+
+	av_packet_unref(r->pkt);
+	r->pkt->data = (uint8_t *)p->data;
+	r->pkt->size = (int)p->len;
+	r->pkt->stream_index = st->index;
+	r->pkt->pts = r->pkt->dts = pts;
+	r->pkt->duration = p->video
+				   ? av_rescale_q(1, (AVRational){1, r->prm.fps},
+						  st->time_base)
+				   : av_rescale_q(AUDIO_FRAME,
+						  (AVRational){1, AUDIO_RATE},
+						  st->time_base);
+	r->pkt->flags = p->key || !p->video ? AV_PKT_FLAG_KEY : 0;
+
+	ret = av_interleaved_write_frame(r->fc, r->pkt);
+	if (ret < 0) {
+		fail(r, ret, "write failed");
+		return ret;
+	}
+
+	if (p->video)
+		r->vframes++;
+	else
+		r->aframes++;
+	r->media_ms = TES_MAX(r->media_ms, p->pts_us / 1000 +
+				   (p->video ? 0 : 20));
+	return 0;
+}
+
+static void finish(struct tes__rec *r)
+{
+	int ret;
+
+	if (r->fc && r->fc->pb) {
+		bool ok;
+
+		uv_mutex_lock(&r->lock);
+		ok = !r->info.err;
+		uv_mutex_unlock(&r->lock);
+		if (ok) {
+			ret = av_write_trailer(r->fc);
+			if (ret < 0)
+				fail(r, ret, "cannot finish the file");
+		}
+		avio_closep(&r->fc->pb);
+	}
+	if (r->fc)
+		avformat_free_context(r->fc);
+	r->fc = NULL;
+}
+
+static void writer_main(void *arg)
+{
+	struct tes__rec *r = arg;
+
+	for (;;) {
+		struct rec_pkt *list, *p;
+		bool stop, ok;
+
+		uv_mutex_lock(&r->lock);
+		while (!r->head && !r->stop)
+			uv_cond_wait(&r->cond, &r->lock);
+		list = r->head;
+		stop = r->stop;
+		r->head = r->tail = NULL;
+		r->qn = 0;
+		r->qbytes = 0;
+		ok = !r->info.err;
+		uv_mutex_unlock(&r->lock);
+
+		while ((p = list)) {
+			list = p->next;
+			if (ok && write_one(r, p) < 0)
+				ok = false;
+			free(p);
+		}
+
+		uv_mutex_lock(&r->lock);
+		r->info.video_frames = r->vframes;
+		r->info.audio_frames = r->aframes;
+		r->info.duration_ms = r->media_ms;
+		if (r->fc && r->fc->pb)
+			r->info.bytes = (uint64_t)TES_MAX(avio_tell(r->fc->pb),
+							  0);
+		uv_mutex_unlock(&r->lock);
+
+		if (stop && !list)
+			break;
+	}
+
+	finish(r);
+	uv_mutex_lock(&r->lock);
+	r->info.running = false;
+	uv_mutex_unlock(&r->lock);
+}
+
+/* ---- loop thread ---- */
+
+static struct rec_pkt *pkt_new(bool video, bool key, const uint8_t *data,
+			       size_t len, uint64_t pts_us)
+{
+	struct rec_pkt *p = malloc(sizeof(*p) + len);
+
+	if (p) {
+		p->next = NULL;
+		p->video = video;
+		p->key = key;
+		p->pts_us = pts_us;
+		p->len = len;
+		memcpy(p->data, data, len);
+	}
+	return p;
+}
+
+static void count_drop(struct tes__rec *r)
+{
+	uv_mutex_lock(&r->lock);
+	r->info.dropped++;
+	uv_mutex_unlock(&r->lock);
+}
+
+static void enqueue(struct tes__rec *r, struct rec_pkt *p, size_t len);
+
+/* Before the first keyframe: audio waits (its mix is done before the
+ * keyframe's encode, with later timestamps than the keyframe's tick),
+ * video other than a keyframe is dropped.  Returns true when the packet
+ * was taken care of here. */
+static bool before_key(struct tes__rec *r, bool video, bool key,
+		       const uint8_t *data, size_t len, uint64_t pts_us)
+{
+	struct rec_pkt *p, **pp;
+
+	if (r->seen_key)
+		return false;
+	if (!video) {
+		p = pkt_new(false, true, data, len, pts_us);
+		if (!p) {
+			count_drop(r);
+			return true;
+		}
+		if (r->pre_n == PRE_KEY_MAX) {
+			struct rec_pkt *old = r->pre;
+
+			r->pre = old->next;
+			free(old);
+			r->pre_n--;
+			count_drop(r);
+		}
+		for (pp = &r->pre; *pp; pp = &(*pp)->next)
+			;
+		*pp = p;
+		r->pre_n++;
+		return true;
+	}
+	if (!key) {
+		count_drop(r);
+		return true;
+	}
+
+	/* the file starts here; held audio from this moment on joins */
+	r->seen_key = true;
+	r->base_us = pts_us;
+	p = pkt_new(true, true, data, len, 0);
+	if (p)
+		enqueue(r, p, len);
+	else
+		count_drop(r);
+	while ((p = r->pre)) {
+		r->pre = p->next;
+		r->pre_n--;
+		p->next = NULL;
+		if (p->pts_us < r->base_us) {
+			count_drop(r);
+			free(p);
+			continue;
+		}
+		p->pts_us -= r->base_us;
+		enqueue(r, p, p->len);
+	}
+	return true;
+}
+
+static void push(struct tes__rec *r, bool video, bool key,
+		 const uint8_t *data, size_t len, uint64_t pts_us)
+{
+	struct rec_pkt *p;
+
+	if (r->joined || !len ||
+	    before_key(r, video, key, data, len, pts_us))
+		return;
+	if (pts_us < r->base_us) {
+		count_drop(r);
+		return;
+	}
+
+	p = pkt_new(video, key, data, len, pts_us - r->base_us);
+	if (!p) {
+		count_drop(r);
+		return;
+	}
+	enqueue(r, p, len);
+}
+
+/* hand a packet to the writer, or drop it when the queue is full */
+static void enqueue(struct tes__rec *r, struct rec_pkt *p, size_t len)
+{
+	bool drop;
+
+	uv_mutex_lock(&r->lock);
+	drop = r->stop || !r->info.running || r->qn >= QUEUE_MAX ||
+	       r->qbytes + len > QUEUE_BYTES_MAX;
+	if (drop) {
+		r->info.dropped++;
+	}
+	else {
+		if (r->tail)
+			r->tail->next = p;
+		else
+			r->head = p;
+		r->tail = p;
+		r->qn++;
+		r->qbytes += len;
+		uv_cond_signal(&r->cond);
+	}
+	uv_mutex_unlock(&r->lock);
+	if (drop)
+		free(p);
+}
+
+void tes__rec_video(struct tes__rec *r, const uint8_t *au, size_t len,
+		    bool key, uint64_t pts_us)
+{
+	push(r, true, key, au, len, pts_us);
+}
+
+void tes__rec_audio(struct tes__rec *r, const uint8_t *pkt, size_t len,
+		    uint64_t pts_us)
+{
+	push(r, false, true, pkt, len, pts_us);
+}
+
+int tes__rec_stop(struct tes__rec *r)
+{
+	if (r->joined || !r->thread_ok)
+		return r->result;
+
+	/* audio still held for a keyframe that never came */
+	while (r->pre) {
+		struct rec_pkt *p = r->pre;
+
+		r->pre = p->next;
+		r->pre_n--;
+		free(p);
+		count_drop(r);
+	}
+
+	uv_mutex_lock(&r->lock);
+	r->stop = true;
+	uv_cond_signal(&r->cond);
+	uv_mutex_unlock(&r->lock);
+	uv_thread_join(&r->thread);
+	r->joined = true;
+
+	uv_mutex_lock(&r->lock);
+	r->result = r->info.err;
+	uv_mutex_unlock(&r->lock);
+
+	return r->result;
+}
+
+void tes__rec_get_info(struct tes__rec *r, struct tes__rec_info *ri)
+{
+	uv_mutex_lock(&r->lock);
+	*ri = r->info;
+	uv_mutex_unlock(&r->lock);
+}
+
+static void rec_destructor(void *data)
+{
+	struct tes__rec *r = data;
+
+	(void)tes__rec_stop(r);
+	while (r->head) {
+		struct rec_pkt *p = r->head;
+
+		r->head = p->next;
+		free(p);
+	}
+	while (r->pre) {
+		struct rec_pkt *p = r->pre;
+
+		r->pre = p->next;
+		free(p);
+	}
+	av_packet_free(&r->pkt);
+	if (r->sync_ok) {
+		uv_cond_destroy(&r->cond);
+		uv_mutex_destroy(&r->lock);
+	}
+}
+
+int tes__rec_alloc(struct tes__rec **rp, const struct tes__rec_params *prm)
+{
+	struct tes__rec *r;
+	int fd, err;
+
+	if (!rp || !prm || !prm->path || prm->width < 2 || prm->height < 2 ||
+	    prm->fps < 1 || prm->fps > 240 || prm->channels < 1 || prm->channels > 2 ||
+	    strlen(prm->path) >= sizeof(r->path) ||
+	    (prm->fmt == TES__REC_WEBM && prm->h264) ||
+	    (prm->fmt == TES__REC_MP4 && !prm->h264))
+		return -EINVAL;
+
+	/* never overwrite: the file must be new */
+	fd = open(prm->path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return -errno;
+	close(fd);
+
+	r = tes_alloc(sizeof(*r), rec_destructor);
+	if (!r) {
+		err = -ENOMEM;
+		goto out;
+	}
+	r->prm = *prm;
+	snprintf(r->path, sizeof(r->path), "%s", prm->path);
+	r->prm.path = r->path;
+	r->info.running = true;
+	r->pkt = av_packet_alloc();
+	if (!r->pkt) {
+		err = -ENOMEM;
+		goto out;
+	}
+	if (uv_mutex_init(&r->lock)) {
+		err = -ENOMEM;
+		goto out;
+	}
+	if (uv_cond_init(&r->cond)) {
+		uv_mutex_destroy(&r->lock);
+		err = -ENOMEM;
+		goto out;
+	}
+	r->sync_ok = true;
+	err = uv_thread_create(&r->thread, writer_main, r);
+	if (err)
+		goto out;
+	r->thread_ok = true;
+
+	TES_LOGI("record", "%s: recording (%s, %s %dx%d + Opus)", r->path,
+		 fmt_name(prm->fmt), prm->h264 ? "H.264" : "VP8", prm->width,
+		 prm->height);
+out:
+	if (err) {
+		r = tes_deref(r);
+		unlink(prm->path);
+	}
+	else {
+		*rp = r;
+	}
+	return err;
+}

@@ -1,0 +1,212 @@
+// Composite recordings: two Chromium participants in a mixed room while
+// three recordings run at once (WebM VP8, Matroska H.264, MP4 H.264, each
+// with the full Opus mix) for 10 s, with a layout switch in the middle.
+// ffprobe reads every file: codecs, 1280x720, duration, frame count and
+// audio/video sync; ffmpeg decodes each end to end without an error.
+// Bad requests get 4xx with a reason.  A recording running at SIGTERM is
+// finished; after a kill -9 the file written so far still plays.
+import { execFileSync, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import {
+  Suite, startServer, launchBrowser, openDemoPage, join, request,
+  assert, assertEq, addCleanShutdownStep, sleep,
+} from './lib.mjs';
+
+const ROOM = 'record-test';
+const SECONDS = 10;
+const suite = new Suite('record', { deadlineMs: 150000 });
+let server, browser, recDir;
+
+const PROFILES = `profiles:
+  - name: vp8-720p
+    codec: VP8
+    width: 1280
+    height: 720
+    fps: 30
+    bitrate_kbps: 1500
+  - name: h264-720p
+    codec: H264
+    width: 1280
+    height: 720
+    fps: 30
+    bitrate_kbps: 1500
+`;
+
+async function start(dir) {
+  return startServer({
+    mode: 'mix',
+    configExtra: `recording:\n  dir: ${dir}\n${PROFILES}`,
+  });
+}
+
+const post = (url, body) => request(url, {
+  method: 'POST', headers: { 'Content-Type': 'application/json' },
+  body: JSON.stringify(body),
+});
+
+// codecs, size, frame count and per-stream durations of a file
+function probe(file) {
+  const out = execFileSync('ffprobe', ['-v', 'error', '-count_frames',
+    '-show_streams', '-show_format', '-of', 'json', file]).toString();
+  const j = JSON.parse(out);
+  const v = j.streams.find((s) => s.codec_type === 'video');
+  const a = j.streams.find((s) => s.codec_type === 'audio');
+  // stream durations from the packets themselves (Matroska keeps none)
+  const pk = execFileSync('ffprobe', ['-v', 'error', '-show_entries',
+    'packet=stream_index,pts_time,duration_time', '-of', 'csv=p=0', file])
+    .toString().trim().split('\n').map((l) => l.split(','));
+  const span = (idx) => {
+    const ps = pk.filter((p) => Number(p[0]) === idx);
+    if (!ps.length) return 0;
+    const first = Number(ps[0][1]);
+    const last = ps[ps.length - 1];
+    return Number(last[1]) + (Number(last[2]) || 0) - first;
+  };
+  return {
+    vcodec: v?.codec_name, acodec: a?.codec_name, width: v?.width, height: v?.height,
+    frames: Number(v?.nb_read_frames || 0), duration: Number(j.format.duration || 0),
+    vdur: v ? span(v.index) : 0, adur: a ? span(a.index) : 0,
+  };
+}
+
+function decodeErrors(file) {
+  const r = spawnSync('ffmpeg', ['-v', 'error', '-nostdin', '-i', file, '-f', 'null', '-']);
+  return { code: r.status, stderr: r.stderr.toString().trim() };
+}
+
+const recs = [];
+
+suite.test('server and two browsers in a mixed room', async () => {
+  server = suite.server = await start(path.join(process.env.TMPDIR || '/tmp',
+    `tessera-rec-${process.pid}`));
+  recDir = path.join(process.env.TMPDIR || '/tmp', `tessera-rec-${process.pid}`);
+  browser = await launchBrowser();
+  for (const who of ['a', 'b']) {
+    const { page } = await openDemoPage(browser, server, who);
+    const r = await join(page, ROOM);
+    assertEq(r.status, 201, `WHIP status of ${who}`);
+  }
+});
+
+suite.test('bad recording requests get 4xx with a reason', async () => {
+  const base = `${server.base}/rooms/${ROOM}/recordings`;
+  const cases = [
+    [await post(base, { profile: 'nope', format: 'webm' }), 400, /no output profile/],
+    [await post(base, { profile: 'h264-720p', format: 'webm' }), 400, /cannot hold H264/],
+    [await post(base, { profile: 'vp8-720p', format: 'avi' }), 400, /unknown format/],
+    [await post(base, { format: 'webm' }), 400, /body must be/],
+    [await request(base, { method: 'POST', headers: { 'Content-Type': 'text/plain' }, body: 'x' }),
+      415, /Content-Type/],
+    [await post(`${server.base}/rooms/nosuchroom/recordings`, { profile: 'vp8-720p' }), 404, /no such room/],
+    [await request(`${base}/ABCDEFGH`, { method: 'DELETE' }), 404, /no recording/],
+    [await request(`${base}/x`), 404, /no such recording/],
+    [await request(base, { method: 'PUT' }), 405, /not allowed/],
+  ];
+  for (const [r, status, re] of cases) {
+    assertEq(r.status, status, `status for ${JSON.stringify(r.json)}`);
+    assert(re.test(r.json?.error || ''), `reason "${r.json?.error}" does not match ${re}`);
+  }
+});
+
+suite.test(`three recordings for ${SECONDS} s with a layout switch`, async () => {
+  const base = `${server.base}/rooms/${ROOM}/recordings`;
+  for (const [profile, format] of [['vp8-720p', 'webm'], ['h264-720p', 'mkv'],
+    ['h264-720p', 'mp4']]) {
+    const r = await post(base, { profile, format });
+    assertEq(r.status, 201, `POST ${format}: ${JSON.stringify(r.json)}`);
+    assert(/^[A-Za-z0-9]{8}$/.test(r.json.id), 'recording id');
+    assert(r.json.path.startsWith(recDir), `path ${r.json.path}`);
+    recs.push(r.json);
+  }
+  const t0 = Date.now();
+  await sleep(SECONDS * 500);
+  const l = await request(`${server.base}/rooms/${ROOM}/layout`, {
+    method: 'PUT', headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ layout: 'speaker' }),
+  });
+  assertEq(l.status, 200, 'layout switch');
+  const list = await request(base);
+  assertEq(list.json.recordings.length, 3, 'recordings listed');
+  for (const r of list.json.recordings) {
+    assertEq(r.state, 'recording', `state of ${r.id} (${r.error})`);
+    assert(r.bytes > 0 && r.duration_ms > 2000, `${r.id}: ${r.bytes} bytes, ${r.duration_ms} ms`);
+  }
+  await sleep(Math.max(0, SECONDS * 1000 - (Date.now() - t0)));
+  for (const rec of recs) {
+    const r = await request(`${base}/${rec.id}`, { method: 'DELETE' });
+    assertEq(r.status, 200, `DELETE ${rec.id}`);
+    assertEq(r.json.state, 'stopped', `state after DELETE (${r.json.error})`);
+    console.log(`  ${rec.format} ${rec.profile}: ${r.json.duration_ms} ms, `
+      + `${r.json.video_frames} frames, ${r.json.audio_frames} Opus packets, `
+      + `${r.json.bytes} bytes, ${r.json.dropped} dropped`);
+    rec.final = r.json;
+  }
+});
+
+suite.test('ffprobe: codecs, 1280x720, duration, frames, A/V sync; ffmpeg decodes', async () => {
+  const want = { webm: 'vp8', mkv: 'h264', mp4: 'h264' };
+  for (const rec of recs) {
+    const p = probe(rec.path);
+    console.log(`  ${path.basename(rec.path)}: ${p.vcodec} ${p.width}x${p.height} + ${p.acodec}, `
+      + `${p.duration.toFixed(2)} s, ${p.frames} frames, video ${p.vdur.toFixed(3)} s, `
+      + `audio ${p.adur.toFixed(3)} s`);
+    assertEq(p.vcodec, want[rec.format], `${rec.format} video codec`);
+    assertEq(p.acodec, 'opus', `${rec.format} audio codec`);
+    assertEq(p.width, 1280, 'width');
+    assertEq(p.height, 720, 'height');
+    assert(Math.abs(p.duration - SECONDS) <= 1, `duration ${p.duration} s`);
+    assert(Math.abs(p.frames - p.duration * 30) <= 0.1 * p.duration * 30,
+      `${p.frames} frames in ${p.duration} s at 30 fps`);
+    assert(Math.abs(p.vdur - p.adur) <= 0.1, `video ${p.vdur} s vs audio ${p.adur} s`);
+    const d = decodeErrors(rec.path);
+    assertEq(d.code, 0, `ffmpeg exit code (${d.stderr})`);
+    assertEq(d.stderr, '', `ffmpeg errors decoding ${rec.path}`);
+  }
+});
+
+let termRec;
+suite.test('a recording running at SIGTERM is finished', async () => {
+  const r = await post(`${server.base}/rooms/${ROOM}/recordings`,
+    { profile: 'vp8-720p', format: 'mkv' });
+  assertEq(r.status, 201, 'POST');
+  termRec = r.json;
+  await sleep(3000);
+});
+
+addCleanShutdownStep(suite, () => server);
+
+suite.test('... and its file reads to the end', async () => {
+  const p = probe(termRec.path);
+  console.log(`  after SIGTERM: ${p.duration.toFixed(2)} s, ${p.frames} frames`);
+  assert(p.duration >= 2 && p.frames > 50, `duration ${p.duration} s, ${p.frames} frames`);
+  assert(/recording \w+ finished/.test(server.log()), 'no "finished" log line');
+  assertEq(decodeErrors(termRec.path).stderr, '', 'ffmpeg errors');
+});
+
+suite.test('after kill -9 the file written so far plays (>= 80 %)', async () => {
+  const s2 = await start(recDir);
+  const { page } = await openDemoPage(browser, s2, 'c');
+  assertEq((await join(page, ROOM)).status, 201, 'WHIP');
+  const r = await post(`${s2.base}/rooms/${ROOM}/recordings`, { profile: 'vp8-720p', format: 'webm' });
+  assertEq(r.status, 201, 'POST');
+  const t0 = Date.now();
+  await sleep(6000);
+  const before = await request(`${s2.base}/rooms/${ROOM}/recordings/${r.json.id}`);
+  const recorded = before.json.duration_ms / 1000;
+  s2.kill();
+  await sleep(300);
+  const p = probe(r.json.path);
+  console.log(`  kill -9 after ${((Date.now() - t0) / 1000).toFixed(1)} s: server had `
+    + `${recorded.toFixed(2)} s, the file plays ${p.vdur.toFixed(2)} s of video, `
+    + `${p.adur.toFixed(2)} s of audio, ${p.frames} frames`);
+  assert(recorded > 4, `only ${recorded} s recorded`);
+  assert(p.vdur >= 0.8 * recorded, `file has ${p.vdur} s of ${recorded} s`);
+  assert(p.adur >= 0.8 * recorded, `file has ${p.adur} s of audio`);
+});
+
+suite.finally(async () => {
+  await browser?.close().catch(() => {});
+  if (recDir && !process.env.TESSERA_KEEP) fs.rmSync(recDir, { recursive: true, force: true });
+});
+await suite.run();

@@ -1,0 +1,357 @@
+/**
+ * @file test_record.c  Composite recordings (src/room/record.c): real
+ * VP8 / H.264 frames and Opus packets from our codecs go through the
+ * writer thread into WebM, Matroska and MP4; libavformat reads the files
+ * back (codecs, size, packet counts, durations).  Also: no overwriting,
+ * codec/container mismatches, an unwritable directory, a recording that
+ * never saw a keyframe, and a file read while it is still being written
+ * (what a kill -9 leaves).
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <libavformat/avformat.h>
+
+#include "codecs/codec.h"
+#include "room/record.h"
+#include "test.h"
+
+enum {
+	W = 320,
+	H = 180,
+	FPS = 30,
+	SECONDS = 3,
+	AUDIO_US = 20000,
+};
+
+struct feed {
+	struct tes__rec *rec;
+	uint64_t pts_us;
+};
+
+static void video_au(const struct tes_au *au, void *arg)
+{
+	struct feed *f = arg;
+
+	tes__rec_video(f->rec, au->data, au->len, au->keyframe, f->pts_us);
+}
+
+static void tmp_path(char *buf, size_t len, const char *ext)
+{
+	snprintf(buf, len, "/tmp/tes-rec-%d-%u.%s", (int)getpid(),
+		 (unsigned)rand(), ext);
+}
+
+/* feed `seconds` of moving video and a sine, starting at t0_us */
+static int feed_media(struct tes__rec *rec, const char *vcodec,
+		      int seconds, uint64_t t0_us)
+{
+	const struct tes_vcodec *vc = tes_vcodec_find(vcodec);
+	const struct tes_acodec *ac = tes_acodec_find("opus");
+	struct tes_venc_params vp = {.width = W, .height = H, .fps = FPS,
+				     .bitrate_kbps = 300, .threads = 1};
+	struct tes_aenc_params ap = {.channels = 1, .bitrate = 32000};
+	struct tes_venc *ve = NULL;
+	struct tes_aenc *ae = NULL;
+	struct tes_frame *fr = NULL;
+	struct tes_pcm *pcm = NULL;
+	struct feed fd = {.rec = rec};
+	int vk = 0, ak = 0, vn = seconds * FPS, an = seconds * 50;
+	int err = -1;
+
+	if (!vc || !ac || vc->enc_alloc(&ve, &vp) || ac->enc_alloc(&ae, &ap) ||
+	    tes_frame_alloc(&fr, W, H) || tes_pcm_alloc(&pcm, 1, 960))
+		goto out;
+
+	while (vk < vn || ak < an) {
+		uint64_t t_v = (uint64_t)vk * 1000000u / FPS;
+		uint64_t t_a = (uint64_t)ak * AUDIO_US;
+
+		if (vk < vn && (t_v <= t_a || ak == an)) {
+			int k = vk;
+
+			tes_frame_fill(fr, (uint8_t)(40 + k % 150), 128, 128);
+			/* a moving bar so the encoder has work */
+			for (int y = 0; y < H; y++)
+				memset(fr->y + (size_t)y * fr->stride_y +
+					       (size_t)(k * 4 % (W - 16)),
+				       235, 16);
+			fd.pts_us = t0_us + t_v;
+			if (vc->encode(ve, fr, false, video_au, &fd))
+				goto out;
+			vk++;
+		}
+		else {
+			uint8_t pkt[1500];
+			int n;
+
+			for (int i = 0; i < 960; i++)
+				pcm->data[i] = (int16_t)(8000 * sin(
+					2 * M_PI * 440 *
+					((double)t_a / 1e6 + i / 48000.0)));
+			n = ac->encode(ae, pcm, pkt, sizeof(pkt));
+			if (n <= 0)
+				goto out;
+			tes__rec_audio(rec, pkt, (size_t)n, t0_us + t_a);
+			ak++;
+		}
+	}
+	err = 0;
+out:
+	tes_deref(ve);
+	tes_deref(ae);
+	tes_deref(fr);
+	tes_deref(pcm);
+	return err;
+}
+
+struct probe {
+	enum AVCodecID vcodec;
+	enum AVCodecID acodec;
+	int width;
+	int height;
+	int vpkts;
+	int apkts;
+	double vdur;  /* seconds: last video pts - first */
+	double adur;  /* seconds: last audio pts + duration - first */
+};
+
+/* read a file back packet by packet */
+static int probe(const char *path, struct probe *pr)
+{
+	AVFormatContext *fc = NULL;
+	AVPacket *pkt = av_packet_alloc();
+	int64_t vfirst = INT64_MIN, vlast = 0, afirst = INT64_MIN, alast = 0;
+	int vi = -1, ai = -1, ret;
+
+	memset(pr, 0, sizeof(*pr));
+	if (!pkt)
+		return -1;
+	ret = avformat_open_input(&fc, path, NULL, NULL);
+	if (ret < 0)
+		goto out;
+	ret = avformat_find_stream_info(fc, NULL);
+	if (ret < 0)
+		goto out;
+	for (unsigned i = 0; i < fc->nb_streams; i++) {
+		AVCodecParameters *p = fc->streams[i]->codecpar;
+
+		if (p->codec_type == AVMEDIA_TYPE_VIDEO) {
+			vi = (int)i;
+			pr->vcodec = p->codec_id;
+			pr->width = p->width;
+			pr->height = p->height;
+		}
+		else if (p->codec_type == AVMEDIA_TYPE_AUDIO) {
+			ai = (int)i;
+			pr->acodec = p->codec_id;
+		}
+	}
+	while (av_read_frame(fc, pkt) >= 0) {
+		if (pkt->stream_index == vi) {
+			if (vfirst == INT64_MIN)
+				vfirst = pkt->pts;
+			vlast = pkt->pts;
+			pr->vpkts++;
+		}
+		else if (pkt->stream_index == ai) {
+			if (afirst == INT64_MIN)
+				afirst = pkt->pts;
+			alast = pkt->pts + pkt->duration;
+			pr->apkts++;
+		}
+		av_packet_unref(pkt);
+	}
+	if (vi >= 0 && pr->vpkts)
+		pr->vdur = (double)(vlast - vfirst) *
+			   av_q2d(fc->streams[vi]->time_base);
+	if (ai >= 0 && pr->apkts)
+		pr->adur = (double)(alast - afirst) *
+			   av_q2d(fc->streams[ai]->time_base);
+	ret = 0;
+out:
+	avformat_close_input(&fc);
+	av_packet_free(&pkt);
+	return ret;
+}
+
+static int record_and_check(enum tes__rec_fmt fmt, const char *ext,
+			    const char *vcodec, enum AVCodecID want_v)
+{
+	struct tes__rec_params prm = {.fmt = fmt, .h264 = want_v ==
+				      AV_CODEC_ID_H264, .width = W,
+				      .height = H, .fps = FPS, .channels = 1};
+	struct tes__rec *rec = NULL;
+	struct tes__rec_info ri;
+	struct probe pr;
+	char path[128];
+
+	tmp_path(path, sizeof(path), ext);
+	prm.path = path;
+	TEST_OK(tes__rec_alloc(&rec, &prm));
+	/* a room clock far from zero: the file starts at its keyframe */
+	TEST_OK(feed_media(rec, vcodec, SECONDS, 5000000000ull));
+	TEST_OK(tes__rec_stop(rec));
+	tes__rec_get_info(rec, &ri);
+	rec = tes_deref(rec);
+
+	TEST_ASSERT(ri.header);
+	TEST_EQ(ri.err, 0);
+	TEST_EQ(ri.video_frames, SECONDS * FPS);
+	TEST_EQ(ri.audio_frames, SECONDS * 50);
+	TEST_ASSERT(ri.bytes > 1000);
+
+	TEST_OK(probe(path, &pr));
+	unlink(path);
+	if (getenv("TES_TEST_VERBOSE"))
+		fprintf(stderr, "  %s: v %d pkts %.3f s, a %d pkts %.3f s\n",
+			ext, pr.vpkts, pr.vdur, pr.apkts, pr.adur);
+	TEST_EQ(pr.vcodec, want_v);
+	TEST_EQ(pr.acodec, AV_CODEC_ID_OPUS);
+	TEST_EQ(pr.width, W);
+	TEST_EQ(pr.height, H);
+	TEST_EQ(pr.vpkts, SECONDS * FPS);
+	TEST_EQ(pr.apkts, SECONDS * 50);
+	/* the last frame starts one frame time before the end */
+	TEST_ASSERT(fabs(pr.vdur - (SECONDS - 1.0 / FPS)) < 0.01);
+	TEST_ASSERT(fabs(pr.adur - SECONDS) < 0.03);
+
+	return 0;
+}
+
+TES_TEST(record_webm_vp8)
+{
+	return record_and_check(TES__REC_WEBM, "webm", "VP8",
+				AV_CODEC_ID_VP8);
+}
+
+TES_TEST(record_mkv_h264)
+{
+	return record_and_check(TES__REC_MKV, "mkv", "H264",
+				AV_CODEC_ID_H264);
+}
+
+TES_TEST(record_mp4_h264)
+{
+	return record_and_check(TES__REC_MP4, "mp4", "H264",
+				AV_CODEC_ID_H264);
+}
+
+TES_TEST(record_refuses)
+{
+	struct tes__rec_params prm = {.fmt = TES__REC_WEBM, .width = W,
+				      .height = H, .fps = FPS, .channels = 1};
+	struct tes__rec *rec = NULL;
+	char path[128];
+	FILE *f;
+
+	tmp_path(path, sizeof(path), "webm");
+	prm.path = path;
+
+	/* an existing file is never overwritten */
+	f = fopen(path, "w");
+	TEST_ASSERT(f != NULL);
+	fputs("keep", f);
+	fclose(f);
+	TEST_EQ(tes__rec_alloc(&rec, &prm), -EEXIST);
+	{
+		struct stat st;
+
+		TEST_OK(stat(path, &st));
+		TEST_EQ(st.st_size, 4);
+	}
+	unlink(path);
+
+	/* H.264 does not go in WebM, VP8 not in our MP4 */
+	prm.h264 = true;
+	TEST_EQ(tes__rec_alloc(&rec, &prm), -EINVAL);
+	prm.h264 = false;
+	prm.fmt = TES__REC_MP4;
+	TEST_EQ(tes__rec_alloc(&rec, &prm), -EINVAL);
+
+	/* a directory that does not exist */
+	prm.fmt = TES__REC_WEBM;
+	prm.path = "/nonexistent-tessera-dir/x.webm";
+	TEST_EQ(tes__rec_alloc(&rec, &prm), -ENOENT);
+	TEST_ASSERT(rec == NULL);
+
+	return 0;
+}
+
+/* audio alone never starts the file; stopping leaves it empty */
+TES_TEST(record_no_keyframe)
+{
+	struct tes__rec_params prm = {.fmt = TES__REC_MKV, .width = W,
+				      .height = H, .fps = FPS, .channels = 1};
+	struct tes__rec *rec = NULL;
+	struct tes__rec_info ri;
+	uint8_t pkt[3] = {0xf8, 0xff, 0xfe};
+	char path[128];
+
+	tmp_path(path, sizeof(path), "mkv");
+	prm.path = path;
+	TEST_OK(tes__rec_alloc(&rec, &prm));
+	for (int i = 0; i < 10; i++)
+		tes__rec_audio(rec, pkt, sizeof(pkt), (uint64_t)i * 20000);
+	TEST_OK(tes__rec_stop(rec));
+	TEST_OK(tes__rec_stop(rec));  /* twice is fine */
+	tes__rec_get_info(rec, &ri);
+	rec = tes_deref(rec);
+	unlink(path);
+	TEST_ASSERT(!ri.header);
+	TEST_EQ(ri.audio_frames, 0);
+	TEST_EQ(ri.dropped, 10);
+
+	return 0;
+}
+
+/* what a kill -9 leaves: the file as written so far, before the
+ * trailer, is readable and holds nearly all of the media fed */
+TES_TEST(record_readable_unfinished)
+{
+	static const struct {
+		enum tes__rec_fmt fmt;
+		const char *ext;
+		const char *vc;
+	} cases[] = {
+		{TES__REC_WEBM, "webm", "VP8"},
+		{TES__REC_MP4, "mp4", "H264"},
+	};
+
+	for (size_t c = 0; c < TES_ARRAY_SIZE(cases); c++) {
+		struct tes__rec_params prm = {
+			.fmt = cases[c].fmt, .width = W, .height = H,
+			.fps = FPS, .channels = 1, .h264 = cases[c].vc[0] == 'H'};
+		struct tes__rec *rec = NULL;
+		struct tes__rec_info ri;
+		struct probe pr;
+		char path[128];
+		int tries = 0;
+
+		tmp_path(path, sizeof(path), cases[c].ext);
+		prm.path = path;
+		TEST_OK(tes__rec_alloc(&rec, &prm));
+		TEST_OK(feed_media(rec, cases[c].vc, SECONDS, 0));
+		/* wait until the writer has written what was queued */
+		do {
+			usleep(20000);
+			tes__rec_get_info(rec, &ri);
+		} while (ri.video_frames < SECONDS * FPS && ++tries < 250);
+		TEST_OK(probe(path, &pr));
+		if (getenv("TES_TEST_VERBOSE"))
+			fprintf(stderr, "  unfinished %s: v %d a %d, %.2f s\n",
+				cases[c].ext, pr.vpkts, pr.apkts, pr.vdur);
+		/* at most the open cluster / fragment (1 s) is missing */
+		TEST_ASSERT(pr.vdur >= SECONDS - 1.1);
+		TEST_ASSERT(pr.apkts >= (int)((SECONDS - 1.1) * 50));
+		TEST_OK(tes__rec_stop(rec));
+		rec = tes_deref(rec);
+		unlink(path);
+	}
+
+	return 0;
+}
