@@ -68,6 +68,7 @@ struct tes__rec {
 	AVStream *vs;
 	AVStream *as;
 	AVPacket *pkt;
+	int64_t last_vk;              /* last video frame index written */
 	int64_t last_v;               /* last pts written, stream units */
 	int64_t last_a;
 	uint64_t vframes;
@@ -246,7 +247,7 @@ static int open_output(struct tes__rec *r, const struct rec_pkt *key)
 	if (ret < 0)
 		return ret;
 
-	r->last_v = r->last_a = INT64_MIN;
+	r->last_v = r->last_a = r->last_vk = INT64_MIN;
 	uv_mutex_lock(&r->lock);
 	r->info.header = true;
 	uv_mutex_unlock(&r->lock);
@@ -269,9 +270,25 @@ static int write_one(struct tes__rec *r, const struct rec_pkt *p)
 
 	st = p->video ? r->vs : r->as;
 	last = p->video ? &r->last_v : &r->last_a;
-	/* the muxer may have changed the time base in write_header */
-	pts = av_rescale_q((int64_t)p->pts_us, (AVRational){1, 1000000},
-			   st->time_base);
+	if (p->video) {
+		/* on the profile's frame grid: tick times a little early or
+		 * late would otherwise put two frames in one frame slot once
+		 * rounded to Matroska's milliseconds, and players (ffmpeg's
+		 * constant-rate outputs) see non-monotonic timestamps */
+		int64_t k = ((int64_t)p->pts_us * r->prm.fps + 500000) /
+			    1000000;
+
+		if (k <= r->last_vk)
+			k = r->last_vk + 1;
+		r->last_vk = k;
+		pts = av_rescale_q(k, (AVRational){1, r->prm.fps},
+				   st->time_base);
+	}
+	else {
+		/* the muxer may have changed the time base in write_header */
+		pts = av_rescale_q((int64_t)p->pts_us,
+				   (AVRational){1, 1000000}, st->time_base);
+	}
 	if (pts <= *last)
 		pts = *last + 1;
 	*last = pts;
