@@ -24,6 +24,8 @@ enum key_type {
 	KEY_MODE,
 	KEY_NAME,
 	KEY_CODEC,
+	KEY_BOOL,
+	KEY_RECFMT,
 };
 
 struct key_def {
@@ -61,7 +63,10 @@ static const struct key_def keys[] = {
 	 100, 600000},
 	{"mixer", "layouts", KEY_PATH, OFF(layouts_file), 0, 0},
 	{"mixer", "default_layout", KEY_NAME, OFF(default_layout), 0, 0},
+	{"rooms", "auto_record", KEY_BOOL, OFF(auto_record), 0, 0},
 	{"recording", "dir", KEY_PATH, OFF(recording_dir), 0, 0},
+	{"recording", "profile", KEY_NAME, OFF(recording_profile), 0, 0},
+	{"recording", "format", KEY_RECFMT, OFF(recording_format), 0, 0},
 	{"recording", "max_per_room", KEY_U32, OFF(recordings_max), 1, 16},
 };
 
@@ -260,6 +265,26 @@ static void set_value(struct loader *ld, void *base, const struct key_def *k,
 		strcpy(dst, s);
 		break;
 
+	case KEY_BOOL:
+		if (!strcmp(s, "true") || !strcmp(s, "yes") || !strcmp(s, "on"))
+			*(bool *)dst = true;
+		else if (!strcmp(s, "false") || !strcmp(s, "no") ||
+			 !strcmp(s, "off"))
+			*(bool *)dst = false;
+		else
+			err_at(ld, val, "%s.%s must be true or false, not "
+			       "\"%s\"", k->section, k->name, s);
+		break;
+
+	case KEY_RECFMT:
+		if (strcmp(s, "webm") && strcmp(s, "mkv") && strcmp(s, "mp4")) {
+			err_at(ld, val, "%s.%s must be webm, mkv or mp4, not "
+			       "\"%s\"", k->section, k->name, s);
+			return;
+		}
+		strcpy(dst, s);
+		break;
+
 	case KEY_CODEC:
 		if (strcasecmp(s, "VP8") && strcasecmp(s, "H264")) {
 			err_at(ld, val, "%s.%s must be VP8 or H264, not \"%s\"",
@@ -380,6 +405,43 @@ static void load_profiles(struct loader *ld, struct fy_node *seq)
 		err_at(ld, seq, "profiles: at least one profile is needed");
 }
 
+/* automatic recordings: recording.profile names a profile, and
+ * recording.format can hold its codec */
+static void check_recording(struct loader *ld)
+{
+	const struct tes_conf *c = ld->c;
+	const struct tes_conf_profile *pr = c->n_profiles ? &c->profiles[0]
+							  : NULL;
+	bool h264;
+
+	if (!c->auto_record)
+		return;
+	if (c->recording_profile[0]) {
+		pr = NULL;
+		for (size_t i = 0; i < c->n_profiles; i++) {
+			if (!strcmp(c->profiles[i].name, c->recording_profile))
+				pr = &c->profiles[i];
+		}
+		if (!pr) {
+			fprintf(ld->errout, "%s: error: recording.profile: no "
+				"profile \"%s\"\n", ld->name,
+				c->recording_profile);
+			ld->errors++;
+			return;
+		}
+	}
+	if (!pr)
+		return;
+	h264 = !strcasecmp(pr->codec, "H264");
+	if ((h264 && !strcmp(c->recording_format, "webm")) ||
+	    (!h264 && !strcmp(c->recording_format, "mp4"))) {
+		fprintf(ld->errout, "%s: error: recording.format %s cannot hold "
+			"%s (profile %s)\n", ld->name, c->recording_format,
+			pr->codec, pr->name);
+		ld->errors++;
+	}
+}
+
 static void load_root(struct loader *ld, struct fy_node *root)
 {
 	struct fy_node_pair *p;
@@ -444,6 +506,7 @@ static int load_doc(struct loader *ld, const char *text, size_t len)
 	else {
 		load_root(ld, fy_document_root(doc));
 		fy_document_destroy(doc);
+		check_recording(ld);
 	}
 
 	if (diag)
@@ -473,6 +536,7 @@ void tes_conf_defaults(struct tes_conf *c)
 	c->placeholder_after_ms = 3000;
 	strcpy(c->layouts_file, "conf/layouts.yaml");
 	strcpy(c->recording_dir, "recordings");
+	strcpy(c->recording_format, "webm");
 	c->recordings_max = 4;
 	strcpy(c->default_layout, "auto");
 	c->profiles[0] = (struct tes_conf_profile){

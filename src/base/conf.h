@@ -58,6 +58,15 @@ struct tes_conf {
 						    against the config dir */
 	uint32_t recordings_max;               /**< recording.max_per_room:
 						    running at once */
+	bool auto_record;                      /**< rooms.auto_record: record
+						    each mixed room from its
+						    first join to its end */
+	char recording_profile[TES_CONF_NAME_MAX]; /**< recording.profile of
+						    auto recordings ("": the
+						    first profile) */
+	char recording_format[8];              /**< recording.format of auto
+						    recordings: webm, mkv,
+						    mp4 */
 	struct tes_conf_profile profiles[TES_CONF_MAX_PROFILES]; /**< profiles */
 	size_t n_profiles;                     /**< Number of profiles */
 };

@@ -247,7 +247,8 @@ int tes__recs_start(struct tes__recs *rs, const char *profile,
 	rs->seq++;
 	TES_LOGI("record", "%s: recording %s started: profile %s, %s",
 		 rs->room, e->id, pc->name, e->path);
-	describe(rs, e, h, arg);
+	if (h)
+		describe(rs, e, h, arg);
 	return 0;
 }
 
@@ -274,6 +275,21 @@ int tes__recs_stop(struct tes__recs *rs, const char *id, tes_rec_desc_h *h,
 	if (h)
 		describe(rs, e, h, arg);
 	return 0;
+}
+
+void tes__recs_auto(struct tes__recs *rs)
+{
+	const char *profile = rs->conf->recording_profile[0]
+				      ? rs->conf->recording_profile
+				      : rs->prof[0]->name;
+	char err[256];
+
+	if (!rs->conf->auto_record || !rs->n_prof)
+		return;
+	if (tes__recs_start(rs, profile, rs->conf->recording_format, NULL,
+			    NULL, err, sizeof(err)))
+		TES_LOGE("record", "%s: automatic recording failed: %s",
+			 rs->room, err);
 }
 
 void tes__recs_foreach(struct tes__recs *rs, tes_rec_desc_h *h, void *arg)

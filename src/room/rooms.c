@@ -393,6 +393,9 @@ void tes_rooms_join(struct tes_rooms *r, const char *room, const char *name,
 		r->rooms = rm;
 		r->n_rooms++;
 		TES_LOGI("room", "%s: created (mode %s)", rm->name, rm->mode);
+		/* rooms.auto_record: from the first join to the room's end */
+		if (rm->mix)
+			tes__recs_auto(tes__mix_recs(rm->mix));
 	}
 
 	snprintf(p->name, sizeof(p->name), "%s", name ? name : p->id);

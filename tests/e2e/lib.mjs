@@ -117,6 +117,7 @@ for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
 // Returns { base, httpPort, mediaPort, dir, logFile, log(), stop(), proc }.
 export async function startServer({
   configExtra = '', consentTimeoutMs = 10000, env = {}, mode = 'mix', mixerExtra = '',
+  roomsExtra = '',
   layoutsFile = path.join(TESSERA_ROOT, 'conf', 'layouts.yaml'),
 } = {}) {
   if (!fs.existsSync(TESSERA_BIN)) throw new Error(`TESSERA_BIN not found: ${TESSERA_BIN}`);
@@ -140,6 +141,7 @@ export async function startServer({
     `  consent_timeout_ms: ${consentTimeoutMs}`,
     'rooms:',
     `  default_mode: ${mode}`,
+    roomsExtra,
     'mixer:',
     `  layouts: ${layoutsFile}`,
     mixerExtra,

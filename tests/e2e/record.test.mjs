@@ -33,10 +33,11 @@ const PROFILES = `profiles:
     bitrate_kbps: 1500
 `;
 
-async function start(dir) {
+async function start(dir, { auto = false } = {}) {
   return startServer({
     mode: 'mix',
-    configExtra: `recording:\n  dir: ${dir}\n${PROFILES}`,
+    roomsExtra: auto ? '  auto_record: true' : '',
+    configExtra: `recording:\n  dir: ${dir}\n  format: mkv\n${PROFILES}`,
   });
 }
 
@@ -184,10 +185,15 @@ suite.test('... and its file reads to the end', async () => {
   assertEq(decodeErrors(termRec.path).stderr, '', 'ffmpeg errors');
 });
 
-suite.test('after kill -9 the file written so far plays (>= 80 %)', async () => {
-  const s2 = await start(recDir);
+suite.test('rooms.auto_record: the room records from its first join; '
+  + 'after kill -9 the files written so far play (>= 80 %)', async () => {
+  const s2 = await start(recDir, { auto: true });
   const { page } = await openDemoPage(browser, s2, 'c');
   assertEq((await join(page, ROOM)).status, 201, 'WHIP');
+  const auto = (await request(`${s2.base}/rooms/${ROOM}/recordings`)).json.recordings;
+  assertEq(auto.length, 1, 'automatic recordings');
+  assertEq(auto[0].profile, 'vp8-720p', 'auto profile (the first)');
+  assertEq(auto[0].format, 'mkv', 'auto format (recording.format)');
   const r = await post(`${s2.base}/rooms/${ROOM}/recordings`, { profile: 'vp8-720p', format: 'webm' });
   assertEq(r.status, 201, 'POST');
   const t0 = Date.now();
@@ -203,6 +209,9 @@ suite.test('after kill -9 the file written so far plays (>= 80 %)', async () => 
   assert(recorded > 4, `only ${recorded} s recorded`);
   assert(p.vdur >= 0.8 * recorded, `file has ${p.vdur} s of ${recorded} s`);
   assert(p.adur >= 0.8 * recorded, `file has ${p.adur} s of audio`);
+  const pa = probe(auto[0].path);
+  console.log(`  the automatic recording plays ${pa.vdur.toFixed(2)} s`);
+  assert(pa.vdur >= 0.8 * recorded, `automatic recording has ${pa.vdur} s`);
 });
 
 suite.finally(async () => {

@@ -148,3 +148,40 @@ TES_TEST(conf_invalid_utf8)
 
 	return 0;
 }
+
+/* rooms.auto_record and the recording keys it uses */
+TES_TEST(conf_auto_record)
+{
+	struct tes_conf c;
+	char err[1024];
+
+	tes_conf_defaults(&c);
+	TEST_OK(load(&c, "rooms:\n  auto_record: true\nrecording:\n"
+		     "  profile: h264-720p\n  format: mkv\n", err,
+		     sizeof(err)));
+	TEST_ASSERT(c.auto_record);
+	TEST_STREQ(c.recording_profile, "h264-720p");
+	TEST_STREQ(c.recording_format, "mkv");
+
+	tes_conf_defaults(&c);
+	TEST_EQ(load(&c, "rooms:\n  auto_record: maybe\n", err, sizeof(err)),
+		1);
+	TEST_ASSERT(strstr(err, "must be true or false"));
+
+	tes_conf_defaults(&c);
+	TEST_EQ(load(&c, "recording:\n  format: avi\n", err, sizeof(err)), 1);
+	TEST_ASSERT(strstr(err, "webm, mkv or mp4"));
+
+	/* H.264 does not go in WebM; an unknown profile */
+	tes_conf_defaults(&c);
+	TEST_EQ(load(&c, "rooms:\n  auto_record: true\nrecording:\n"
+		     "  profile: h264-720p\n  format: webm\n", err,
+		     sizeof(err)), 1);
+	TEST_ASSERT(strstr(err, "cannot hold H264"));
+	tes_conf_defaults(&c);
+	TEST_EQ(load(&c, "rooms:\n  auto_record: true\nrecording:\n"
+		     "  profile: nope\n", err, sizeof(err)), 1);
+	TEST_ASSERT(strstr(err, "no profile \"nope\""));
+
+	return 0;
+}
