@@ -11,6 +11,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -369,6 +371,52 @@ TES_TEST(record_readable_unfinished)
 		rec = tes_deref(rec);
 		unlink(path);
 	}
+
+	return 0;
+}
+
+/* a write error (here the file size limit, as a full disk would)
+ * stops the recording with its reason; nothing crashes, the file holds
+ * what was written before */
+TES_TEST(record_write_error)
+{
+	struct tes__rec_params prm = {.fmt = TES__REC_MKV, .width = W,
+				      .height = H, .fps = FPS, .channels = 1};
+	struct tes__rec *rec = NULL;
+	struct tes__rec_info ri;
+	struct rlimit old, small = {.rlim_cur = 8 * 1024};
+	void (*old_sig)(int);
+	char path[128];
+	int err;
+
+	tmp_path(path, sizeof(path), "mkv");
+	prm.path = path;
+	TEST_OK(getrlimit(RLIMIT_FSIZE, &old));
+	small.rlim_max = old.rlim_max;
+	old_sig = signal(SIGXFSZ, SIG_IGN);
+	TEST_OK(setrlimit(RLIMIT_FSIZE, &small));
+
+	err = tes__rec_alloc(&rec, &prm);
+	if (!err)
+		err = feed_media(rec, "VP8", SECONDS, 0);
+	if (rec) {
+		(void)tes__rec_stop(rec);
+		tes__rec_get_info(rec, &ri);
+	}
+	setrlimit(RLIMIT_FSIZE, &old);
+	signal(SIGXFSZ, old_sig);
+	TEST_OK(err);
+	rec = tes_deref(rec);
+	unlink(path);
+
+	if (getenv("TES_TEST_VERBOSE"))
+		fprintf(stderr, "  error %d: %s; %llu bytes, %llu frames\n",
+			ri.err, ri.error, (unsigned long long)ri.bytes,
+			(unsigned long long)ri.video_frames);
+	TEST_ASSERT(ri.err < 0);
+	TEST_ASSERT(ri.error[0]);
+	TEST_ASSERT(!ri.running);
+	TEST_ASSERT(ri.video_frames < SECONDS * FPS);
 
 	return 0;
 }
