@@ -46,6 +46,7 @@ static const struct {
 	{"mkv", "mkv", TES__REC_MKV},
 	{"matroska", "mkv", TES__REC_MKV},
 	{"mp4", "mp4", TES__REC_MP4},
+	{"flv", NULL, TES__REC_FLV},   /* live: the path is an rtmp:// URL */
 };
 
 static bool running(const struct rec_ent *e)
@@ -161,8 +162,8 @@ static struct rec_ent *free_ent(struct tes__recs *rs)
 }
 
 int tes__recs_start(struct tes__recs *rs, const char *profile,
-		    const char *format, tes_rec_desc_h *h, void *arg,
-		    char *err, size_t errlen)
+		    const char *format, const char *url, tes_rec_desc_h *h,
+		    void *arg, char *err, size_t errlen)
 {
 	struct tes__rec_params prm = {.channels = 1};
 	const struct tes_conf_profile *pc = NULL;
@@ -174,13 +175,24 @@ int tes__recs_start(struct tes__recs *rs, const char *profile,
 	int ret;
 
 	for (k = 0; k < rs->n_prof; k++) {
-		if (!strcmp(rs->prof[k]->name, profile)) {
+		/* no profile named: the first whose codec the format takes */
+		if (!profile && !strcmp(format, "flv") &&
+		    !strcmp(rs->prof[k]->codec, "H264")) {
+			pc = rs->prof[k];
+			break;
+		}
+		if (profile && !strcmp(rs->prof[k]->name, profile)) {
 			pc = rs->prof[k];
 			break;
 		}
 	}
 	if (!pc) {
-		snprintf(err, errlen, "no output profile '%s'", profile);
+		if (profile)
+			snprintf(err, errlen, "no output profile '%s'",
+				 profile);
+		else
+			snprintf(err, errlen, "no H264 output profile to "
+				 "stream");
 		return -EINVAL;
 	}
 	for (fi = 0; fi < TES_ARRAY_SIZE(formats); fi++) {
@@ -194,8 +206,15 @@ int tes__recs_start(struct tes__recs *rs, const char *profile,
 	}
 	prm.fmt = formats[fi].fmt;
 	prm.h264 = !strcmp(pc->codec, "H264");
+	if (prm.fmt == TES__REC_FLV &&
+	    (!url || strncmp(url, "rtmp://", 7) ||
+	     strlen(url) >= sizeof(e->path))) {
+		snprintf(err, errlen, "a stream needs an rtmp:// URL");
+		return -EINVAL;
+	}
 	if ((prm.fmt == TES__REC_WEBM && prm.h264) ||
-	    (prm.fmt == TES__REC_MP4 && !prm.h264)) {
+	    ((prm.fmt == TES__REC_MP4 || prm.fmt == TES__REC_FLV) &&
+	     !prm.h264)) {
 		snprintf(err, errlen, "%s cannot hold %s video (profile %s)",
 			 format, pc->codec, pc->name);
 		return -EINVAL;
@@ -215,7 +234,8 @@ int tes__recs_start(struct tes__recs *rs, const char *profile,
 	}
 
 	/* one level of directory is made if missing */
-	if (mkdir(rs->conf->recording_dir, 0755) && errno != EEXIST) {
+	if (prm.fmt != TES__REC_FLV && mkdir(rs->conf->recording_dir, 0755) &&
+	    errno != EEXIST) {
 		ret = -errno;
 		snprintf(err, errlen, "cannot create the recording directory: "
 			 "%s", strerror(-ret));
@@ -224,9 +244,12 @@ int tes__recs_start(struct tes__recs *rs, const char *profile,
 	gmtime_r(&now, &tm);
 	strftime(date, sizeof(date), "%Y%m%d-%H%M%S", &tm);
 	tes_rand_str(e->id, TES_REC_ID_LEN);
-	snprintf(e->path, sizeof(e->path), "%s/%s-%s-%s.%s",
-		 rs->conf->recording_dir, rs->room, date, e->id,
-		 formats[fi].ext);
+	if (prm.fmt == TES__REC_FLV)
+		snprintf(e->path, sizeof(e->path), "%s", url);
+	else
+		snprintf(e->path, sizeof(e->path), "%s/%s-%s-%s.%s",
+			 rs->conf->recording_dir, rs->room, date, e->id,
+			 formats[fi].ext);
 
 	prm.path = e->path;
 	prm.width = pc->width;
@@ -287,7 +310,7 @@ void tes__recs_auto(struct tes__recs *rs)
 	if (!rs->conf->auto_record || !rs->n_prof)
 		return;
 	if (tes__recs_start(rs, profile, rs->conf->recording_format, NULL,
-			    NULL, err, sizeof(err)))
+			    NULL, NULL, err, sizeof(err)))
 		TES_LOGE("record", "%s: automatic recording failed: %s",
 			 rs->room, err);
 }

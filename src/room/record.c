@@ -18,6 +18,7 @@
 #include <uv.h>
 
 #include "base/base.h"
+#include "room/aac.h"
 #include "room/record.h"
 
 enum {
@@ -68,6 +69,7 @@ struct tes__rec {
 	AVStream *vs;
 	AVStream *as;
 	AVPacket *pkt;
+	struct tes__aac *aac;         /* FLV: the mix as AAC */
 	int64_t last_vk;              /* last video frame index written */
 	int64_t last_v;               /* last pts written, stream units */
 	int64_t last_a;
@@ -82,6 +84,7 @@ static const char *fmt_name(enum tes__rec_fmt f)
 	case TES__REC_WEBM: return "webm";
 	case TES__REC_MKV: return "matroska";
 	case TES__REC_MP4: return "mp4";
+	case TES__REC_FLV: return "flv";
 	}
 	return "?";
 }
@@ -212,16 +215,26 @@ static int open_output(struct tes__rec *r, const struct rec_pkt *key)
 	}
 
 	ap = r->as->codecpar;
-	ap->codec_type = AVMEDIA_TYPE_AUDIO;
-	ap->codec_id = AV_CODEC_ID_OPUS;
-	ap->sample_rate = AUDIO_RATE;
-	av_channel_layout_default(&ap->ch_layout, r->prm.channels);
-	ap->initial_padding = OPUS_PRESKIP;
-	ap->frame_size = AUDIO_FRAME;
 	r->as->time_base = (AVRational){1, AUDIO_RATE};
-	ret = opus_extradata(ap, r->prm.channels);
-	if (ret < 0)
-		return ret;
+	if (r->prm.fmt == TES__REC_FLV) {
+		/* FLV has no Opus: the mix goes out as AAC */
+		ret = tes__aac_alloc(&r->aac, r->prm.channels);
+		if (!ret)
+			ret = tes__aac_params(r->aac, ap);
+		if (ret)
+			return ret;  /* -errno is AVERROR(errno) */
+	}
+	else {
+		ap->codec_type = AVMEDIA_TYPE_AUDIO;
+		ap->codec_id = AV_CODEC_ID_OPUS;
+		ap->sample_rate = AUDIO_RATE;
+		av_channel_layout_default(&ap->ch_layout, r->prm.channels);
+		ap->initial_padding = OPUS_PRESKIP;
+		ap->frame_size = AUDIO_FRAME;
+		ret = opus_extradata(ap, r->prm.channels);
+		if (ret < 0)
+			return ret;
+	}
 
 	ret = avio_open(&r->fc->pb, r->path, AVIO_FLAG_WRITE);
 	if (ret < 0)
@@ -239,7 +252,7 @@ static int open_output(struct tes__rec *r, const struct rec_pkt *key)
 			    "empty_moov+default_base_moof+frag_keyframe", 0);
 		av_dict_set(&opt, "frag_duration", us, 0);
 	}
-	else {
+	else if (r->prm.fmt != TES__REC_FLV) {
 		av_dict_set(&opt, "cluster_time_limit", ms, 0);
 	}
 	ret = avformat_write_header(r->fc, &opt);
@@ -254,6 +267,25 @@ static int open_output(struct tes__rec *r, const struct rec_pkt *key)
 	return 0;
 }
 
+/* one AAC frame of the FLV stream */
+static int aac_out(AVPacket *pkt, void *arg)
+{
+	struct tes__rec *r = arg;
+	int ret;
+
+	pkt->stream_index = r->as->index;
+	av_packet_rescale_ts(pkt, (AVRational){1, AUDIO_RATE},
+			     r->as->time_base);
+	if (pkt->pts <= r->last_a)
+		pkt->pts = r->last_a + 1;
+	pkt->dts = pkt->pts;
+	r->last_a = pkt->pts;
+	ret = av_interleaved_write_frame(r->fc, pkt);
+	if (ret < 0)
+		fail(r, ret, "write failed");
+	return ret < 0 ? ret : 0;
+}
+
 static int write_one(struct tes__rec *r, const struct rec_pkt *p)
 {
 	AVStream *st;
@@ -263,9 +295,21 @@ static int write_one(struct tes__rec *r, const struct rec_pkt *p)
 	if (!r->fc) {
 		ret = open_output(r, p);
 		if (ret < 0) {
-			fail(r, ret, "cannot start the file");
+			fail(r, ret, r->prm.fmt == TES__REC_FLV
+					     ? "cannot connect"
+					     : "cannot start the file");
 			return ret;
 		}
+	}
+
+	if (!p->video && r->aac) {
+		ret = tes__aac_feed(r->aac, p->data, p->len, p->pts_us,
+				    aac_out, r);
+		if (ret)
+			return ret;
+		r->aframes++;
+		r->media_ms = TES_MAX(r->media_ms, p->pts_us / 1000 + 20);
+		return 0;
 	}
 
 	st = p->video ? r->vs : r->as;
@@ -341,6 +385,7 @@ static void finish(struct tes__rec *r)
 	if (r->fc)
 		avformat_free_context(r->fc);
 	r->fc = NULL;
+	r->aac = tes_deref(r->aac);
 }
 
 static void writer_main(void *arg)
@@ -602,14 +647,22 @@ int tes__rec_alloc(struct tes__rec **rp, const struct tes__rec_params *prm)
 	    prm->fps < 1 || prm->fps > 240 || prm->channels < 1 || prm->channels > 2 ||
 	    strlen(prm->path) >= sizeof(r->path) ||
 	    (prm->fmt == TES__REC_WEBM && prm->h264) ||
-	    (prm->fmt == TES__REC_MP4 && !prm->h264))
+	    (prm->fmt == TES__REC_MP4 && !prm->h264) ||
+	    (prm->fmt == TES__REC_FLV &&
+	     (!prm->h264 || strncmp(prm->path, "rtmp://", 7))))
 		return -EINVAL;
 
-	/* never overwrite: the file must be new */
-	fd = open(prm->path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-	if (fd < 0)
-		return -errno;
-	close(fd);
+	if (prm->fmt == TES__REC_FLV) {
+		avformat_network_init();
+	}
+	else {
+		/* never overwrite: the file must be new */
+		fd = open(prm->path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
+			  0644);
+		if (fd < 0)
+			return -errno;
+		close(fd);
+	}
 
 	r = tes_alloc(sizeof(*r), rec_destructor);
 	if (!r) {
@@ -646,7 +699,8 @@ int tes__rec_alloc(struct tes__rec **rp, const struct tes__rec_params *prm)
 out:
 	if (err) {
 		r = tes_deref(r);
-		unlink(prm->path);
+		if (prm->fmt != TES__REC_FLV)
+			unlink(prm->path);
 	}
 	else {
 		*rp = r;

@@ -25,11 +25,13 @@ enum tes__rec_fmt {
 	TES__REC_WEBM,  /**< VP8 + Opus */
 	TES__REC_MKV,   /**< VP8 or H.264 + Opus */
 	TES__REC_MP4,   /**< H.264 + Opus, fragmented */
+	TES__REC_FLV,   /**< H.264 + AAC, live to an rtmp:// URL */
 };
 
 /** What to record. */
 struct tes__rec_params {
-	const char *path;        /**< File to create; must not exist */
+	const char *path;        /**< File to create (must not exist), or
+				      the rtmp:// URL of TES__REC_FLV */
 	enum tes__rec_fmt fmt;   /**< Container */
 	bool h264;               /**< Video is H.264 (Annex B), else VP8 */
 	int width;               /**< Video size */

@@ -276,8 +276,10 @@ int tes_rooms_reload_layouts(struct tes_rooms *r);
  *
  * @param r        Registry
  * @param room     Room name
- * @param profile  Output profile name
- * @param format   "webm", "mkv" or "mp4"
+ * @param profile  Output profile name (NULL with "flv": the first H264
+ *                 profile)
+ * @param format   "webm", "mkv", "mp4", or "flv": live to url
+ * @param url      rtmp:// URL of an "flv" stream, else NULL
  * @param h        Called with the new recording
  * @param arg      Handler argument
  * @param err      Receives the reason on failure
@@ -288,8 +290,8 @@ int tes_rooms_reload_layouts(struct tes_rooms *r);
  */
 int tes_rooms_record_start(struct tes_rooms *r, const char *room,
 			   const char *profile, const char *format,
-			   tes_rec_desc_h *h, void *arg, char *err,
-			   size_t errlen);
+			   const char *url, tes_rec_desc_h *h, void *arg,
+			   char *err, size_t errlen);
 
 /**
  * Stop a recording: its file is finished (trailer written) on return.

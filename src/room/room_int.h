@@ -120,8 +120,8 @@ int tes__recs_alloc(struct tes__recs **rp, const struct tes_conf *conf,
 		    const char *room,
 		    const struct tes_conf_profile *const *profs, size_t n);
 int tes__recs_start(struct tes__recs *rs, const char *profile,
-		    const char *format, tes_rec_desc_h *h, void *arg,
-		    char *err, size_t errlen);
+		    const char *format, const char *url, tes_rec_desc_h *h,
+		    void *arg, char *err, size_t errlen);
 int tes__recs_stop(struct tes__recs *rs, const char *id, tes_rec_desc_h *h,
 		   void *arg);
 void tes__recs_foreach(struct tes__recs *rs, tes_rec_desc_h *h, void *arg);

@@ -512,8 +512,8 @@ static int room_recs(struct tes_rooms *r, const char *room,
 
 int tes_rooms_record_start(struct tes_rooms *r, const char *room,
 			   const char *profile, const char *format,
-			   tes_rec_desc_h *h, void *arg, char *err,
-			   size_t errlen)
+			   const char *url, tes_rec_desc_h *h, void *arg,
+			   char *err, size_t errlen)
 {
 	struct tes__recs *rs;
 	int ret = room_recs(r, room, &rs);
@@ -523,7 +523,7 @@ int tes_rooms_record_start(struct tes_rooms *r, const char *room,
 			 ? "no such room" : "the room does not mix");
 		return ret;
 	}
-	return tes__recs_start(rs, profile, format, h, arg, err, errlen);
+	return tes__recs_start(rs, profile, format, url, h, arg, err, errlen);
 }
 
 int tes_rooms_record_stop(struct tes_rooms *r, const char *room,

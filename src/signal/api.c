@@ -468,8 +468,13 @@ static void rooms_route(struct tes_rooms *rooms,
 	}
 
 	if (!strncmp(rest, "/recordings", strlen("/recordings"))) {
-		tes__api_recordings(rooms, room, rest + strlen("/recordings"),
-				    req, resp);
+		tes__api_recordings(rooms, room, false,
+				    rest + strlen("/recordings"), req, resp);
+		return;
+	}
+	if (!strncmp(rest, "/streams", strlen("/streams"))) {
+		tes__api_recordings(rooms, room, true,
+				    rest + strlen("/streams"), req, resp);
 		return;
 	}
 

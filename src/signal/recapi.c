@@ -5,6 +5,10 @@
  *   GET    /rooms/{room}/recordings       -> {"recordings": [...]}
  *   GET    /rooms/{room}/recordings/{id}  -> the recording
  *   DELETE /rooms/{room}/recordings/{id}  -> finished file, 200
+ * and live streams the same way (format flv, to an RTMP server):
+ *   POST   /rooms/{room}/streams          {"url": "rtmp://...",
+ *                                          "profile": P (an H264 one)}
+ *   GET    /rooms/{room}/streams[/{id}], DELETE /rooms/{room}/streams/{id}
  */
 #include <string.h>
 
@@ -14,6 +18,13 @@
 
 static const char START_BODY[] =
 	"{\"profile\": \"name\", \"format\": \"webm|mkv|mp4\"}";
+static const char STREAM_BODY[] =
+	"{\"url\": \"rtmp://host/app/key\", \"profile\": \"name\"}";
+
+static bool is_stream(const struct tes_rec_desc *d)
+{
+	return !strcmp(d->format, "flv");
+}
 
 static json_t *rec_json(const struct tes_rec_desc *d)
 {
@@ -35,13 +46,22 @@ static void rec_one(const struct tes_rec_desc *d, void *arg)
 	*out = rec_json(d);
 }
 
+struct list_ctx {
+	json_t *list;
+	bool streams;    /* list the live streams, else the files */
+};
+
 static void rec_append(const struct tes_rec_desc *d, void *arg)
 {
-	json_array_append_new(arg, rec_json(d));
+	struct list_ctx *l = arg;
+
+	if (is_stream(d) == l->streams)
+		json_array_append_new(l->list, rec_json(d));
 }
 
 struct find_ctx {
 	const char *id;
+	bool streams;
 	json_t *found;
 };
 
@@ -49,7 +69,7 @@ static void rec_find(const struct tes_rec_desc *d, void *arg)
 {
 	struct find_ctx *f = arg;
 
-	if (!f->found && !strcmp(d->id, f->id))
+	if (!f->found && !strcmp(d->id, f->id) && is_stream(d) == f->streams)
 		f->found = rec_json(d);
 }
 
@@ -63,29 +83,36 @@ static void room_error(struct tes__http_resp *resp, int err,
 		tes__api_error(resp, 404, "no such room: %s", room);
 }
 
-static void start(struct tes_rooms *rooms, const char *room,
+static void start(struct tes_rooms *rooms, const char *room, bool streams,
 		  const struct tes__http_req *req,
 		  struct tes__http_resp *resp)
 {
-	const char *profile = NULL, *format = "webm";
+	const char *profile = NULL, *format = "webm", *url = NULL;
+	const char *shape = streams ? STREAM_BODY : START_BODY;
 	json_t *body, *out = NULL;
 	json_error_t jerr;
 	char why[256] = "";
 	int err;
 
-	body = tes__api_body(req, resp, START_BODY);
+	body = tes__api_body(req, resp, shape);
 	if (!body)
 		return;
-	if (json_unpack_ex(body, &jerr, JSON_STRICT, "{s:s,s?s}", "profile",
-			   &profile, "format", &format)) {
-		tes__api_error(resp, 400, "body must be %s: %s", START_BODY,
+	if (streams ? json_unpack_ex(body, &jerr, JSON_STRICT, "{s:s,s?s}",
+				     "url", &url, "profile", &profile)
+		    : json_unpack_ex(body, &jerr, JSON_STRICT, "{s:s,s?s}",
+				     "profile", &profile, "format", &format)) {
+		tes__api_error(resp, 400, "body must be %s: %s", shape,
 			       jerr.text);
 		json_decref(body);
 		return;
 	}
 
-	err = tes_rooms_record_start(rooms, room, profile, format, rec_one,
-				     &out, why, sizeof(why));
+	if (streams)
+		format = "flv";
+	else if (!strcmp(format, "flv"))
+		format = "(flv: use /streams)";
+	err = tes_rooms_record_start(rooms, room, profile, format, url,
+				     rec_one, &out, why, sizeof(why));
 	if (err == -ENOENT || err == -EPERM)
 		room_error(resp, err, room);
 	else if (err == -EINVAL)
@@ -100,60 +127,69 @@ static void start(struct tes_rooms *rooms, const char *room,
 }
 
 void tes__api_recordings(struct tes_rooms *rooms, const char *room,
-			 const char *rest, const struct tes__http_req *req,
+			 bool streams, const char *rest,
+			 const struct tes__http_req *req,
 			 struct tes__http_resp *resp)
 {
+	const char *what = streams ? "stream" : "recording";
 	char id[TES_REC_ID_LEN + 2];
 	int err, used = 0;
 
 	if (!*rest || !strcmp(rest, "/")) {
-		json_t *list;
-
 		if (req->method == TES__POST) {
-			start(rooms, room, req, resp);
+			start(rooms, room, streams, req, resp);
 			return;
 		}
 		if (req->method != TES__GET) {
 			tes__api_not_allowed(resp, "GET, POST");
 			return;
 		}
-		list = json_array();
-		err = tes_rooms_record_list(rooms, room, rec_append, list);
+		struct list_ctx l = {.list = json_array(), .streams = streams};
+
+		err = tes_rooms_record_list(rooms, room, rec_append, &l);
 		if (err) {
-			json_decref(list);
+			json_decref(l.list);
 			room_error(resp, err, room);
 			return;
 		}
-		tes__api_json(resp, 200, json_pack("{s:o}", "recordings",
-						   list));
+		tes__api_json(resp, 200, json_pack("{s:o}", streams ? "streams"
+						   : "recordings", l.list));
 		return;
 	}
 
 	if (sscanf(rest, "/%9[A-Za-z0-9]%n", id, &used) != 1 || rest[used] ||
 	    strlen(id) != TES_REC_ID_LEN) {
-		tes__api_error(resp, 404, "no such recording in room %s",
+		tes__api_error(resp, 404, "no such %s in room %s", what,
 			       room);
 		return;
 	}
 
-	if (req->method == TES__GET) {
-		struct find_ctx f = {.id = id};
+	{
+		struct find_ctx f = {.id = id, .streams = streams};
 
 		err = tes_rooms_record_list(rooms, room, rec_find, &f);
-		if (err)
+		if (err) {
 			room_error(resp, err, room);
-		else if (!f.found)
-			tes__api_error(resp, 404, "no recording %s in room %s",
+			return;
+		}
+		if (!f.found) {
+			tes__api_error(resp, 404, "no %s %s in room %s", what,
 				       id, room);
-		else
+			return;
+		}
+		if (req->method == TES__GET) {
 			tes__api_json(resp, 200, f.found);
+			return;
+		}
+		json_decref(f.found);
 	}
-	else if (req->method == TES__DELETE) {
+
+	if (req->method == TES__DELETE) {
 		json_t *out = NULL;
 
 		err = tes_rooms_record_stop(rooms, room, id, rec_one, &out);
 		if (err == -ESRCH)
-			tes__api_error(resp, 404, "no recording %s in room %s",
+			tes__api_error(resp, 404, "no %s %s in room %s", what,
 				       id, room);
 		else if (err)
 			room_error(resp, err, room);

@@ -59,9 +59,10 @@ void tes__api_not_allowed(struct tes__http_resp *resp, const char *allow);
 json_t *tes__api_body(const struct tes__http_req *req,
 		      struct tes__http_resp *resp, const char *shape);
 
-/* recapi.c: /rooms/{room}/recordings[/{id}] */
+/* recapi.c: /rooms/{room}/recordings[/{id}], /rooms/{room}/streams[/{id}] */
 void tes__api_recordings(struct tes_rooms *rooms, const char *room,
-			 const char *rest, const struct tes__http_req *req,
+			 bool streams, const char *rest,
+			 const struct tes__http_req *req,
 			 struct tes__http_resp *resp);
 
 /* api.c: set a JSON error response {"error": reason}. */

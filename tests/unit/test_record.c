@@ -19,6 +19,7 @@
 #include <libavformat/avformat.h>
 
 #include "codecs/codec.h"
+#include "room/aac.h"
 #include "room/record.h"
 #include "test.h"
 
@@ -418,5 +419,74 @@ TES_TEST(record_write_error)
 	TEST_ASSERT(!ri.running);
 	TEST_ASSERT(ri.video_frames < SECONDS * FPS);
 
+	return 0;
+}
+
+/* Opus blocks of 960 become AAC frames of 1024 on the same timeline;
+ * a missing block is filled with silence, not squeezed out */
+struct aac_seen {
+	int n;
+	int64_t first;
+	int64_t last;
+	int bad_order;
+};
+
+static int aac_count(AVPacket *pkt, void *arg)
+{
+	struct aac_seen *s = arg;
+
+	if (!s->n)
+		s->first = pkt->pts;
+	else if (pkt->pts <= s->last)
+		s->bad_order++;
+	s->last = pkt->pts;
+	s->n++;
+	return 0;
+}
+
+TES_TEST(record_aac_from_opus)
+{
+	const struct tes_acodec *ac = tes_acodec_find("opus");
+	struct tes_aenc_params ap = {.channels = 1, .bitrate = 32000};
+	AVCodecParameters *par = avcodec_parameters_alloc();
+	struct tes_aenc *ae = NULL;
+	struct tes_pcm *pcm = NULL;
+	struct tes__aac *aac = NULL;
+	struct aac_seen seen = {0};
+
+	TEST_ASSERT(ac && par);
+	TEST_OK(ac->enc_alloc(&ae, &ap));
+	TEST_OK(tes_pcm_alloc(&pcm, 1, 960));
+	TEST_OK(tes__aac_alloc(&aac, 1));
+	TEST_OK(tes__aac_params(aac, par));
+	TEST_EQ(par->codec_id, AV_CODEC_ID_AAC);
+	TEST_ASSERT(par->extradata_size >= 2);  /* AudioSpecificConfig */
+
+	/* 2 s of blocks, starting at 10 s, with block 50 missing */
+	for (int b = 0; b < 100; b++) {
+		uint8_t pkt[1500];
+		int n;
+
+		for (int i = 0; i < 960; i++)
+			pcm->data[i] = (int16_t)(8000 * sin(2 * M_PI * 440 *
+					(b * 960 + i) / 48000.0));
+		n = ac->encode(ae, pcm, pkt, sizeof(pkt));
+		TEST_ASSERT(n > 0);
+		if (b == 50)
+			continue;
+		TEST_OK(tes__aac_feed(aac, pkt, (size_t)n,
+				      10000000u + (uint64_t)b * 20000u,
+				      aac_count, &seen));
+	}
+	/* 96000 samples, the gap included, less what the encoder holds */
+	TEST_ASSERT(seen.n >= 90 && seen.n <= 94);
+	TEST_EQ(seen.bad_order, 0);
+	TEST_EQ(seen.first, 480000 - 1024);  /* its priming frame */
+	TEST_ASSERT(seen.last >= 480000 + 88 * 1024);
+
+	avcodec_parameters_free(&par);
+	tes_deref(aac);
+	tes_deref(ae);
+	tes_deref(pcm);
 	return 0;
 }
