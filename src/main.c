@@ -2,6 +2,7 @@
  * @file main.c  tessera: command line, configuration, start and stop.
  */
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -174,6 +175,9 @@ static int start(struct app *app)
 	uv_signal_init(&app->loop, &app->sighup);
 	app->sighup.data = app;
 	uv_signal_start(&app->sighup, on_hup, SIGHUP);
+	/* a peer that closes a TCP connection (HTTP client, RTMP server)
+	 * is an error to handle, never a reason to die */
+	signal(SIGPIPE, SIG_IGN);
 
 	return 0;
 }

@@ -98,7 +98,10 @@ bool tes__recs_take_key(struct tes__recs *rs, size_t prof)
 	for (size_t i = 0; rs && i < RECS_MAX; i++) {
 		struct rec_ent *e = &rs->e[i];
 
-		if (e->used && e->prof == prof && e->want_key) {
+		if (!e->used || e->prof != prof || e->stopped)
+			continue;
+		/* a new recording, or a stream that connects again */
+		if (e->want_key || tes__rec_take_key(e->rec)) {
 			e->want_key = false;
 			want = true;
 		}
@@ -120,8 +123,10 @@ static void describe(const struct tes__recs *rs, const struct rec_ent *e,
 	d.format = e->format;
 	d.state = ri.err ? "failed"
 		  : e->stopped ? "stopped"
+		  : ri.down ? "reconnecting"
 		  : !ri.header ? "waiting"
 			       : "recording";
+	d.reconnects = ri.reconnects;
 	d.error = ri.error;
 	d.bytes = ri.bytes;
 	d.duration_ms = ri.duration_ms;

@@ -9,6 +9,7 @@
  * rather than letting memory grow.
  */
 #include <fcntl.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -28,6 +29,8 @@ enum {
 	AUDIO_RATE = 48000,
 	AUDIO_FRAME = 960,          /* 20 ms */
 	OPUS_PRESKIP = 312,         /* libopus' lookahead at 48 kHz */
+	RETRY_FIRST_MS = 1000,      /* a lost stream reconnects after 1 s, */
+	RETRY_MAX_MS = 30000,       /* doubling up to 30 s */
 	OPUS_HEAD_LEN = 19,
 	FLUSH_MS = 1000,            /* cluster / fragment length */
 	PRE_KEY_MAX = 50,           /* audio held while the keyframe is
@@ -70,6 +73,13 @@ struct tes__rec {
 	AVStream *as;
 	AVPacket *pkt;
 	struct tes__aac *aac;         /* FLV: the mix as AAC */
+	atomic_bool want_key;         /* writer -> loop: send a keyframe */
+	bool down;                    /* stream lost, reconnecting */
+	uint64_t retry_ms;            /* when to try again */
+	uint32_t backoff_ms;          /* next wait */
+	uint64_t t_base;              /* media time of the output's first
+					 keyframe: a stream connected again
+					 starts at 0 */
 	int64_t last_vk;              /* last video frame index written */
 	int64_t last_v;               /* last pts written, stream units */
 	int64_t last_a;
@@ -261,10 +271,65 @@ static int open_output(struct tes__rec *r, const struct rec_pkt *key)
 		return ret;
 
 	r->last_v = r->last_a = r->last_vk = INT64_MIN;
+	r->t_base = r->prm.fmt == TES__REC_FLV ? key->pts_us : 0;
 	uv_mutex_lock(&r->lock);
 	r->info.header = true;
 	uv_mutex_unlock(&r->lock);
 	return 0;
+}
+
+/* close the output without a trailer (the peer is gone) */
+static void drop_output(struct tes__rec *r)
+{
+	if (r->fc && r->fc->pb)
+		avio_closep(&r->fc->pb);
+	if (r->fc)
+		avformat_free_context(r->fc);
+	r->fc = NULL;
+	r->aac = tes_deref(r->aac);
+}
+
+/* A stream lost its server (or never reached it): try again after a
+ * back-off, starting with a keyframe.  Files fail for good instead. */
+static void lost(struct tes__rec *r, int averr, const char *what)
+{
+	char msg[AV_ERROR_MAX_STRING_SIZE] = "";
+
+	if (r->prm.fmt != TES__REC_FLV) {
+		fail(r, averr, what);
+		return;
+	}
+	drop_output(r);
+	if (!r->backoff_ms)
+		r->backoff_ms = RETRY_FIRST_MS;
+	r->retry_ms = tes_now_ms() + r->backoff_ms;
+	av_strerror(averr, msg, sizeof(msg));
+	TES_LOGW("record", "%s: %s: %s (trying again in %u s)", r->path,
+		 what, msg, (unsigned)(r->backoff_ms / 1000));
+	r->backoff_ms = TES_MIN(r->backoff_ms * 2, RETRY_MAX_MS);
+	r->down = true;
+	uv_mutex_lock(&r->lock);
+	r->info.down = true;
+	snprintf(r->info.error, sizeof(r->info.error), "%s: %s", what, msg);
+	uv_mutex_unlock(&r->lock);
+}
+
+/* while a stream is down: drop packets until the retry time, then ask
+ * for a keyframe and connect on it; true when p was consumed here */
+static bool while_down(struct tes__rec *r, const struct rec_pkt *p)
+{
+	if (!r->down)
+		return false;
+	if (tes_now_ms() >= r->retry_ms && p->video && p->key) {
+		r->down = false;
+		return false;  /* open_output() runs on this keyframe */
+	}
+	if (tes_now_ms() >= r->retry_ms)
+		atomic_store(&r->want_key, true);
+	uv_mutex_lock(&r->lock);
+	r->info.dropped++;
+	uv_mutex_unlock(&r->lock);
+	return true;
 }
 
 /* one AAC frame of the FLV stream */
@@ -281,8 +346,6 @@ static int aac_out(AVPacket *pkt, void *arg)
 	pkt->dts = pkt->pts;
 	r->last_a = pkt->pts;
 	ret = av_interleaved_write_frame(r->fc, pkt);
-	if (ret < 0)
-		fail(r, ret, "write failed");
 	return ret < 0 ? ret : 0;
 }
 
@@ -290,23 +353,42 @@ static int write_one(struct tes__rec *r, const struct rec_pkt *p)
 {
 	AVStream *st;
 	int64_t pts, *last;
+	uint64_t t_us;
 	int ret;
 
+	if (while_down(r, p))
+		return 0;
 	if (!r->fc) {
+		if (r->backoff_ms && (!p->video || !p->key))
+			return 0;  /* reconnected: wait for the keyframe */
 		ret = open_output(r, p);
 		if (ret < 0) {
-			fail(r, ret, r->prm.fmt == TES__REC_FLV
+			lost(r, ret, r->prm.fmt == TES__REC_FLV
 					     ? "cannot connect"
 					     : "cannot start the file");
-			return ret;
+			return r->down ? 0 : ret;
+		}
+		if (r->backoff_ms) {
+			TES_LOGI("record", "%s: connected again", r->path);
+			r->backoff_ms = 0;
+			uv_mutex_lock(&r->lock);
+			r->info.down = false;
+			r->info.error[0] = '\0';
+			r->info.reconnects++;
+			uv_mutex_unlock(&r->lock);
 		}
 	}
 
+	if (p->pts_us < r->t_base)
+		return 0;  /* audio from before a reconnection's keyframe */
+	t_us = p->pts_us - r->t_base;
+
 	if (!p->video && r->aac) {
-		ret = tes__aac_feed(r->aac, p->data, p->len, p->pts_us,
-				    aac_out, r);
-		if (ret)
-			return ret;
+		ret = tes__aac_feed(r->aac, p->data, p->len, t_us, aac_out, r);
+		if (ret) {
+			lost(r, ret, "write failed");
+			return r->down ? 0 : ret;
+		}
 		r->aframes++;
 		r->media_ms = TES_MAX(r->media_ms, p->pts_us / 1000 + 20);
 		return 0;
@@ -319,8 +401,7 @@ static int write_one(struct tes__rec *r, const struct rec_pkt *p)
 		 * late would otherwise put two frames in one frame slot once
 		 * rounded to Matroska's milliseconds, and players (ffmpeg's
 		 * constant-rate outputs) see non-monotonic timestamps */
-		int64_t k = ((int64_t)p->pts_us * r->prm.fps + 500000) /
-			    1000000;
+		int64_t k = ((int64_t)t_us * r->prm.fps + 500000) / 1000000;
 
 		if (k <= r->last_vk)
 			k = r->last_vk + 1;
@@ -330,8 +411,8 @@ static int write_one(struct tes__rec *r, const struct rec_pkt *p)
 	}
 	else {
 		/* the muxer may have changed the time base in write_header */
-		pts = av_rescale_q((int64_t)p->pts_us,
-				   (AVRational){1, 1000000}, st->time_base);
+		pts = av_rescale_q((int64_t)t_us, (AVRational){1, 1000000},
+				   st->time_base);
 	}
 	if (pts <= *last)
 		pts = *last + 1;
@@ -352,8 +433,8 @@ static int write_one(struct tes__rec *r, const struct rec_pkt *p)
 
 	ret = av_interleaved_write_frame(r->fc, r->pkt);
 	if (ret < 0) {
-		fail(r, ret, "write failed");
-		return ret;
+		lost(r, ret, "write failed");
+		return r->down ? 0 : ret;
 	}
 
 	if (p->video)
@@ -605,6 +686,11 @@ int tes__rec_stop(struct tes__rec *r)
 	uv_mutex_unlock(&r->lock);
 
 	return r->result;
+}
+
+bool tes__rec_take_key(struct tes__rec *r)
+{
+	return atomic_exchange(&r->want_key, false);
 }
 
 void tes__rec_get_info(struct tes__rec *r, struct tes__rec_info *ri)

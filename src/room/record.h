@@ -53,6 +53,9 @@ struct tes__rec_info {
 	uint64_t audio_frames;   /**< Audio packets written */
 	uint64_t dropped;        /**< Packets dropped (writer behind, or
 				      before the first keyframe) */
+	bool down;               /**< Stream: connection lost, retrying
+				      (error says why) */
+	uint32_t reconnects;     /**< Stream: connections made again */
 };
 
 struct tes__rec;
@@ -98,6 +101,15 @@ void tes__rec_audio(struct tes__rec *r, const uint8_t *pkt, size_t len,
  * @return 0, or the error that stopped the recording
  */
 int tes__rec_stop(struct tes__rec *r);
+
+/**
+ * Whether the writer needs a keyframe (a stream that reconnects starts
+ * with one); reading clears the request.  Loop thread.
+ *
+ * @param r  Recording
+ * @return true once per request
+ */
+bool tes__rec_take_key(struct tes__rec *r);
 
 /**
  * Current state and counters.

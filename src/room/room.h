@@ -146,7 +146,8 @@ struct tes_rec_desc {
 	const char *profile;     /**< Output profile recorded */
 	const char *format;      /**< webm, mkv, mp4 */
 	const char *state;       /**< waiting (for a keyframe), recording,
-				      stopped, failed */
+				      reconnecting (streams), stopped,
+				      failed */
 	const char *error;       /**< Why it failed, or "" */
 	uint64_t bytes;          /**< File size so far */
 	uint64_t duration_ms;    /**< Media time so far */
@@ -154,6 +155,7 @@ struct tes_rec_desc {
 	uint64_t audio_frames;   /**< Opus packets written */
 	uint64_t dropped;        /**< Packets not written */
 	uint64_t started_ms;     /**< Start, ms since 1970 (UTC) */
+	uint32_t reconnects;     /**< Streams: connections made again */
 };
 
 /** Called with each recording described. */

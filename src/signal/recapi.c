@@ -28,7 +28,8 @@ static bool is_stream(const struct tes_rec_desc *d)
 
 static json_t *rec_json(const struct tes_rec_desc *d)
 {
-	return json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:I,s:I,s:I,s:I,s:I,s:I}",
+	return json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:I,s:I,s:I,s:I,s:I,s:I,"
+			 "s:I}",
 			 "id", d->id, "path", d->path, "profile", d->profile,
 			 "format", d->format, "state", d->state, "error",
 			 d->error, "bytes", (json_int_t)d->bytes,
@@ -36,7 +37,8 @@ static json_t *rec_json(const struct tes_rec_desc *d)
 			 "video_frames", (json_int_t)d->video_frames,
 			 "audio_frames", (json_int_t)d->audio_frames,
 			 "dropped", (json_int_t)d->dropped,
-			 "started_ms", (json_int_t)d->started_ms);
+			 "started_ms", (json_int_t)d->started_ms,
+			 "reconnects", (json_int_t)d->reconnects);
 }
 
 static void rec_one(const struct tes_rec_desc *d, void *arg)

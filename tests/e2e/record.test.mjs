@@ -10,7 +10,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import {
   Suite, startServer, launchBrowser, openDemoPage, join, request,
-  assert, assertEq, addCleanShutdownStep, sleep, freeTcpPort,
+  assert, assertEq, addCleanShutdownStep, sleep, freeTcpPort, poll,
 } from './lib.mjs';
 
 const ROOM = 'record-test';
@@ -166,48 +166,81 @@ suite.test('ffprobe: codecs, 1280x720, duration, frames, A/V sync; ffmpeg decode
   }
 });
 
-suite.test('RTMP: ffmpeg -listen receives the mix as H.264 + AAC', async () => {
-  const port = await freeTcpPort();
-  const out = path.join(server.dir, 'rtmp.flv');
+// an RTMP server to push to: ffmpeg -listen 1, writing what it gets
+async function rtmpServer(port, out) {
   const url = `rtmp://127.0.0.1:${port}/live/t`;
   const ff = spawn('ffmpeg', ['-v', 'error', '-nostdin', '-y', '-listen', '1', '-i', url,
     '-c', 'copy', out], { stdio: ['ignore', 'ignore', 'pipe'] });
-  let fferr = '';
-  ff.stderr.on('data', (d) => { fferr += d; });
-  const ffDone = new Promise((resolve) => ff.on('exit', resolve));
+  let err = '';
+  ff.stderr.on('data', (d) => { err += d; });
+  const done = new Promise((resolve) => ff.on('exit', resolve));
   // wait for its listening socket (connecting would use up its one accept)
   const hex = `:${port.toString(16).toUpperCase().padStart(4, '0')} `;
   const listening = () => fs.readFileSync('/proc/net/tcp', 'utf8').split('\n')
     .some((l) => l.includes(hex) && l.trim().split(/\s+/)[3] === '0A');
   for (let i = 0; i < 100 && !listening(); i++) await sleep(100);
   assert(listening(), 'ffmpeg -listen is not listening');
+  return { url, ff, done, err: () => err };
+}
+
+function checkFlv(out, minSeconds) {
+  const p = probe(out);
+  console.log(`  ${path.basename(out)}: ${p.vcodec} ${p.width}x${p.height} + ${p.acodec}, `
+    + `${p.duration.toFixed(2)} s, ${p.frames} frames, video ${p.vdur.toFixed(2)} s, `
+    + `audio ${p.adur.toFixed(2)} s`);
+  assertEq(p.vcodec, 'h264', 'video codec');
+  assertEq(p.acodec, 'aac', 'audio codec');
+  assert(p.vdur >= minSeconds, `only ${p.vdur} s of video`);
+  assert(Math.abs(p.vdur - p.adur) <= 0.2, `video ${p.vdur} s vs audio ${p.adur} s`);
+  assertEq(decodeErrors(out).stderr, '', `ffmpeg errors decoding ${out}`);
+  return p;
+}
+
+suite.test('RTMP: the mix goes out as H.264 + AAC; when the server goes away '
+  + 'and comes back, the stream connects again', async () => {
+  const port = await freeTcpPort();
+  const out1 = path.join(server.dir, 'rtmp1.flv');
+  const out2 = path.join(server.dir, 'rtmp2.flv');
+  let rs = await rtmpServer(port, out1);
   const base = `${server.base}/rooms/${ROOM}/streams`;
   const bad = await post(base, { url: 'http://example.invalid/x' });
   assertEq(bad.status, 400, `a non-RTMP URL: ${JSON.stringify(bad.json)}`);
-  const r = await post(base, { url });
+  const r = await post(base, { url: rs.url });
   assertEq(r.status, 201, `POST streams: ${JSON.stringify(r.json)}`);
   assertEq(r.json.profile, 'h264-720p', 'the first H264 profile');
-  await sleep(6000);
+  await sleep(4000);
   const list = await request(base);
   assertEq(list.json.streams.length, 1, 'streams listed');
   const recs = await request(`${server.base}/rooms/${ROOM}/recordings`);
   assert(recs.json.recordings.every((x) => x.format !== 'flv'), 'a stream listed as a recording');
+
+  // the server goes away ...
+  rs.ff.kill('SIGINT');
+  await Promise.race([rs.done, sleep(3000)]);
+  checkFlv(out1, 3);
+  const down = await poll(async () => {
+    const s = (await request(`${base}/${r.json.id}`)).json;
+    return s.state === 'reconnecting' ? s : null;
+  }, 5000);
+  assert(down, 'the stream did not notice its server was gone');
+  console.log(`  stream down: ${down.error}`);
+  // ... and comes back
+  rs = await rtmpServer(port, out2);
+  const up = await poll(async () => {
+    const s = (await request(`${base}/${r.json.id}`)).json;
+    return s.state === 'recording' && s.reconnects >= 1 ? s : null;
+  }, 10000);
+  assert(up, 'the stream did not connect again');
+  await sleep(3000);
   const d = await request(`${base}/${r.json.id}`, { method: 'DELETE' });
   assertEq(d.status, 200, 'DELETE stream');
-  console.log(`  stream: ${d.json.state}, ${d.json.duration_ms} ms, ${d.json.video_frames} frames, `
-    + `${d.json.bytes} bytes ${d.json.error}`);
+  console.log(`  stream: ${d.json.state}, ${d.json.reconnects} reconnect(s), `
+    + `${d.json.video_frames} frames, ${d.json.dropped} dropped`);
   assertEq(d.json.state, 'stopped', `stream state (${d.json.error})`);
-  const code = await Promise.race([ffDone, sleep(5000).then(() => 'timeout')]);
-  if (code === 'timeout') ff.kill('SIGKILL');
-  assert(code === 0, `ffmpeg -listen ended with ${code}: ${fferr}`);
-  const p = probe(out);
-  console.log(`  out.flv: ${p.vcodec} ${p.width}x${p.height} + ${p.acodec}, ${p.duration.toFixed(2)} s, `
-    + `${p.frames} frames, video ${p.vdur.toFixed(2)} s, audio ${p.adur.toFixed(2)} s`);
-  assertEq(p.vcodec, 'h264', 'video codec');
-  assertEq(p.acodec, 'aac', 'audio codec');
-  assert(Math.abs(p.duration - d.json.duration_ms / 1000) <= 1, `duration ${p.duration} s`);
-  assert(Math.abs(p.vdur - p.adur) <= 0.2, `video ${p.vdur} s vs audio ${p.adur} s`);
-  assertEq(decodeErrors(out).stderr, '', 'ffmpeg errors decoding out.flv');
+  const code = await Promise.race([rs.done, sleep(5000).then(() => 'timeout')]);
+  if (code === 'timeout') rs.ff.kill('SIGKILL');
+  assert(code === 0, `ffmpeg -listen ended with ${code}: ${rs.err()}`);
+  checkFlv(out2, 2);
 });
 
 let termRec;
