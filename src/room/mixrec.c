@@ -5,8 +5,10 @@
  * (everyone audible, not a mix-minus), so it costs a copy and the
  * writer's muxing, nothing more.  Loop thread only.
  */
+#include <dirent.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include <time.h>
 
 #include "room/mix_int.h"
@@ -47,6 +49,7 @@ static const struct {
 	{"matroska", "mkv", TES__REC_MKV},
 	{"mp4", "mp4", TES__REC_MP4},
 	{"flv", NULL, TES__REC_FLV},   /* live: the path is an rtmp:// URL */
+	{"hls", NULL, TES__REC_HLS},   /* live: a playlist and segments */
 };
 
 static bool running(const struct rec_ent *e)
@@ -166,6 +169,68 @@ static struct rec_ent *free_ent(struct tes__recs *rs)
 	return old;
 }
 
+/* {dir}/hls-{room}: made if missing, emptied of an earlier stream's
+ * playlist and segments; path receives its playlist */
+static int hls_folder(struct tes__recs *rs, char *path, size_t len)
+{
+	char dir[TES_CONF_PATH_MAX + 96];
+	struct dirent *de;
+	DIR *d;
+
+	snprintf(dir, sizeof(dir), "%s/hls-%s", rs->conf->recording_dir,
+		 rs->room);
+	if (mkdir(dir, 0755) && errno != EEXIST)
+		return -errno;
+	d = opendir(dir);
+	if (!d)
+		return -errno;
+	while ((de = readdir(d))) {
+		const char *dot = strrchr(de->d_name, '.');
+		char f[sizeof(dir) + 260];
+
+		if (!dot || (strcmp(dot, ".ts") && strcmp(dot, ".m3u8") &&
+			     strcmp(dot, ".tmp")))
+			continue;
+		snprintf(f, sizeof(f), "%s/%s", dir, de->d_name);
+		unlink(f);
+	}
+	closedir(d);
+	snprintf(path, len, "%s/index.m3u8", dir);
+	return 0;
+}
+
+int tes__recs_hls_file(struct tes__recs *rs, const char *name, char *path,
+		       size_t len)
+{
+	const struct rec_ent *last = NULL;
+	const char *slash;
+	struct stat st;
+
+	for (size_t i = 0; i < RECS_MAX; i++) {
+		const struct rec_ent *e = &rs->e[i];
+
+		if (e->used && !strcmp(e->format, "hls") &&
+		    (!last || e->started_ms >= last->started_ms))
+			last = e;
+	}
+	if (!last)
+		return -ENOENT;
+	/* a plain file name of the stream's folder, nothing else */
+	for (const char *c = name; *c; c++) {
+		if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') ||
+		      (*c >= '0' && *c <= '9') || *c == '-' || *c == '_' ||
+		      *c == '.'))
+			return -ENOENT;
+	}
+	slash = strrchr(last->path, '/');
+	if (!*name || name[0] == '.' || !slash ||
+	    (size_t)snprintf(path, len, "%.*s/%s", (int)(slash - last->path),
+			     last->path, name) >= len ||
+	    stat(path, &st) || !S_ISREG(st.st_mode))
+		return -ENOENT;
+	return 0;
+}
+
 int tes__recs_start(struct tes__recs *rs, const char *profile,
 		    const char *format, const char *url, tes_rec_desc_h *h,
 		    void *arg, char *err, size_t errlen)
@@ -181,7 +246,8 @@ int tes__recs_start(struct tes__recs *rs, const char *profile,
 
 	for (k = 0; k < rs->n_prof; k++) {
 		/* no profile named: the first whose codec the format takes */
-		if (!profile && !strcmp(format, "flv") &&
+		if (!profile && (!strcmp(format, "flv") ||
+				 !strcmp(format, "hls")) &&
 		    !strcmp(rs->prof[k]->codec, "H264")) {
 			pc = rs->prof[k];
 			break;
@@ -218,8 +284,8 @@ int tes__recs_start(struct tes__recs *rs, const char *profile,
 		return -EINVAL;
 	}
 	if ((prm.fmt == TES__REC_WEBM && prm.h264) ||
-	    ((prm.fmt == TES__REC_MP4 || prm.fmt == TES__REC_FLV) &&
-	     !prm.h264)) {
+	    ((prm.fmt == TES__REC_MP4 || prm.fmt == TES__REC_FLV ||
+	      prm.fmt == TES__REC_HLS) && !prm.h264)) {
 		snprintf(err, errlen, "%s cannot hold %s video (profile %s)",
 			 format, pc->codec, pc->name);
 		return -EINVAL;
@@ -231,6 +297,16 @@ int tes__recs_start(struct tes__recs *rs, const char *profile,
 		snprintf(err, errlen, "room has its maximum of %u recordings "
 			 "running", rs->conf->recordings_max);
 		return -EMFILE;
+	}
+	if (prm.fmt == TES__REC_HLS) {
+		for (size_t i = 0; i < RECS_MAX; i++) {
+			if (running(&rs->e[i]) && !strcmp(rs->e[i].format,
+							  "hls")) {
+				snprintf(err, errlen, "the room has an HLS "
+					 "stream already (%s)", rs->e[i].id);
+				return -EMFILE;
+			}
+		}
 	}
 	e = free_ent(rs);
 	if (!e) {
@@ -249,7 +325,16 @@ int tes__recs_start(struct tes__recs *rs, const char *profile,
 	gmtime_r(&now, &tm);
 	strftime(date, sizeof(date), "%Y%m%d-%H%M%S", &tm);
 	tes_rand_str(e->id, TES_REC_ID_LEN);
-	if (prm.fmt == TES__REC_FLV)
+	if (prm.fmt == TES__REC_HLS) {
+		ret = hls_folder(rs, e->path, sizeof(e->path));
+		if (ret) {
+			snprintf(err, errlen, "cannot prepare the HLS folder: "
+				 "%s", strerror(-ret));
+			memset(e, 0, sizeof(*e));
+			return ret;
+		}
+	}
+	else if (prm.fmt == TES__REC_FLV)
 		snprintf(e->path, sizeof(e->path), "%s", url);
 	else
 		snprintf(e->path, sizeof(e->path), "%s/%s-%s-%s.%s",

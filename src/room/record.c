@@ -31,6 +31,7 @@ enum {
 	OPUS_PRESKIP = 312,         /* libopus' lookahead at 48 kHz */
 	RETRY_FIRST_MS = 1000,      /* a lost stream reconnects after 1 s, */
 	RETRY_MAX_MS = 30000,       /* doubling up to 30 s */
+	HLS_SEGMENT_US = 2000000,   /* HLS segments: a keyframe every 2 s */
 	OPUS_HEAD_LEN = 19,
 	FLUSH_MS = 1000,            /* cluster / fragment length */
 	PRE_KEY_MAX = 50,           /* audio held while the keyframe is
@@ -64,6 +65,7 @@ struct tes__rec {
 	bool joined;                  /* loop: the writer has exited */
 	int result;                   /* loop: stop's return value */
 	bool seen_key;                /* loop: a video keyframe was queued */
+	uint64_t key_us;              /* loop: pts of the last keyframe */
 	uint64_t base_us;             /* loop: pts of that keyframe */
 	struct rec_pkt *pre;          /* loop: audio before it, oldest first */
 	size_t pre_n;                 /* loop */
@@ -74,6 +76,7 @@ struct tes__rec {
 	AVPacket *pkt;
 	struct tes__aac *aac;         /* FLV: the mix as AAC */
 	atomic_bool want_key;         /* writer -> loop: send a keyframe */
+	bool hdr_ok;                  /* the output's header is written */
 	bool down;                    /* stream lost, reconnecting */
 	uint64_t retry_ms;            /* when to try again */
 	uint32_t backoff_ms;          /* next wait */
@@ -95,6 +98,7 @@ static const char *fmt_name(enum tes__rec_fmt f)
 	case TES__REC_MKV: return "matroska";
 	case TES__REC_MP4: return "mp4";
 	case TES__REC_FLV: return "flv";
+	case TES__REC_HLS: return "hls";
 	}
 	return "?";
 }
@@ -226,8 +230,8 @@ static int open_output(struct tes__rec *r, const struct rec_pkt *key)
 
 	ap = r->as->codecpar;
 	r->as->time_base = (AVRational){1, AUDIO_RATE};
-	if (r->prm.fmt == TES__REC_FLV) {
-		/* FLV has no Opus: the mix goes out as AAC */
+	if (r->prm.fmt == TES__REC_FLV || r->prm.fmt == TES__REC_HLS) {
+		/* FLV and HLS players take AAC, not Opus */
 		ret = tes__aac_alloc(&r->aac, r->prm.channels);
 		if (!ret)
 			ret = tes__aac_params(r->aac, ap);
@@ -246,9 +250,12 @@ static int open_output(struct tes__rec *r, const struct rec_pkt *key)
 			return ret;
 	}
 
-	ret = avio_open(&r->fc->pb, r->path, AVIO_FLAG_WRITE);
-	if (ret < 0)
-		return ret;
+	/* the HLS muxer opens its playlist and segments itself */
+	if (r->prm.fmt != TES__REC_HLS) {
+		ret = avio_open(&r->fc->pb, r->path, AVIO_FLAG_WRITE);
+		if (ret < 0)
+			return ret;
+	}
 
 	/* a kill -9 loses at most the last second: every packet goes to
 	 * the kernel, clusters/fragments close every FLUSH_MS */
@@ -262,6 +269,15 @@ static int open_output(struct tes__rec *r, const struct rec_pkt *key)
 			    "empty_moov+default_base_moof+frag_keyframe", 0);
 		av_dict_set(&opt, "frag_duration", us, 0);
 	}
+	else if (r->prm.fmt == TES__REC_HLS) {
+		/* segments cut on the keyframes we ask for every 2 s; the
+		 * playlist slides, old segments are deleted; the trailer
+		 * writes #EXT-X-ENDLIST */
+		av_dict_set(&opt, "hls_time", "2", 0);
+		av_dict_set(&opt, "hls_list_size", "6", 0);
+		av_dict_set(&opt, "hls_flags",
+			    "delete_segments+independent_segments", 0);
+	}
 	else if (r->prm.fmt != TES__REC_FLV) {
 		av_dict_set(&opt, "cluster_time_limit", ms, 0);
 	}
@@ -270,6 +286,7 @@ static int open_output(struct tes__rec *r, const struct rec_pkt *key)
 	if (ret < 0)
 		return ret;
 
+	r->hdr_ok = true;
 	r->last_v = r->last_a = r->last_vk = INT64_MIN;
 	r->t_base = r->prm.fmt == TES__REC_FLV ? key->pts_us : 0;
 	uv_mutex_lock(&r->lock);
@@ -286,6 +303,7 @@ static void drop_output(struct tes__rec *r)
 	if (r->fc)
 		avformat_free_context(r->fc);
 	r->fc = NULL;
+	r->hdr_ok = false;
 	r->aac = tes_deref(r->aac);
 }
 
@@ -450,7 +468,7 @@ static void finish(struct tes__rec *r)
 {
 	int ret;
 
-	if (r->fc && r->fc->pb) {
+	if (r->fc && r->hdr_ok) {
 		bool ok;
 
 		uv_mutex_lock(&r->lock);
@@ -461,8 +479,9 @@ static void finish(struct tes__rec *r)
 			if (ret < 0)
 				fail(r, ret, "cannot finish the file");
 		}
-		avio_closep(&r->fc->pb);
 	}
+	if (r->fc && r->fc->pb)
+		avio_closep(&r->fc->pb);
 	if (r->fc)
 		avformat_free_context(r->fc);
 	r->fc = NULL;
@@ -580,6 +599,7 @@ static bool before_key(struct tes__rec *r, bool video, bool key,
 	/* the file starts here; held audio from this moment on joins */
 	r->seen_key = true;
 	r->base_us = pts_us;
+	r->key_us = pts_us;
 	p = pkt_new(true, true, data, len, 0);
 	if (p)
 		enqueue(r, p, len);
@@ -612,6 +632,11 @@ static void push(struct tes__rec *r, bool video, bool key,
 		count_drop(r);
 		return;
 	}
+	if (video && key)
+		r->key_us = pts_us;
+	else if (video && r->prm.fmt == TES__REC_HLS &&
+		 pts_us - r->key_us >= HLS_SEGMENT_US - 100000)
+		atomic_store(&r->want_key, true);
 
 	p = pkt_new(video, key, data, len, pts_us - r->base_us);
 	if (!p) {
@@ -735,10 +760,11 @@ int tes__rec_alloc(struct tes__rec **rp, const struct tes__rec_params *prm)
 	    (prm->fmt == TES__REC_WEBM && prm->h264) ||
 	    (prm->fmt == TES__REC_MP4 && !prm->h264) ||
 	    (prm->fmt == TES__REC_FLV &&
-	     (!prm->h264 || strncmp(prm->path, "rtmp://", 7))))
+	     (!prm->h264 || strncmp(prm->path, "rtmp://", 7))) ||
+	    (prm->fmt == TES__REC_HLS && !prm->h264))
 		return -EINVAL;
 
-	if (prm->fmt == TES__REC_FLV) {
+	if (prm->fmt == TES__REC_FLV || prm->fmt == TES__REC_HLS) {
 		avformat_network_init();
 	}
 	else {
@@ -785,7 +811,7 @@ int tes__rec_alloc(struct tes__rec **rp, const struct tes__rec_params *prm)
 out:
 	if (err) {
 		r = tes_deref(r);
-		if (prm->fmt != TES__REC_FLV)
+		if (prm->fmt != TES__REC_FLV && prm->fmt != TES__REC_HLS)
 			unlink(prm->path);
 	}
 	else {

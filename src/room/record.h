@@ -26,6 +26,9 @@ enum tes__rec_fmt {
 	TES__REC_MKV,   /**< VP8 or H.264 + Opus */
 	TES__REC_MP4,   /**< H.264 + Opus, fragmented */
 	TES__REC_FLV,   /**< H.264 + AAC, live to an rtmp:// URL */
+	TES__REC_HLS,   /**< H.264 + AAC, 2 s MPEG-TS segments and a sliding
+			     playlist (path: the playlist, in a folder of
+			     its own) */
 };
 
 /** What to record. */

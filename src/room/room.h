@@ -321,4 +321,17 @@ int tes_rooms_record_stop(struct tes_rooms *r, const char *room,
 int tes_rooms_record_list(struct tes_rooms *r, const char *room,
 			  tes_rec_desc_h *h, void *arg);
 
+/**
+ * A file of the room's HLS stream (its playlist or a segment).
+ *
+ * @param r     Registry
+ * @param room  Room name
+ * @param name  File name ("index.m3u8", "index3.ts")
+ * @param path  Receives its path
+ * @param len   Size of path
+ * @return 0, or -ENOENT (no such room, stream or file)
+ */
+int tes_rooms_hls_file(struct tes_rooms *r, const char *room,
+		       const char *name, char *path, size_t len);
+
 #endif /* TES_ROOM_H */

@@ -126,6 +126,8 @@ int tes__recs_stop(struct tes__recs *rs, const char *id, tes_rec_desc_h *h,
 		   void *arg);
 void tes__recs_foreach(struct tes__recs *rs, tes_rec_desc_h *h, void *arg);
 void tes__recs_auto(struct tes__recs *rs);
+int tes__recs_hls_file(struct tes__recs *rs, const char *name, char *path,
+		       size_t len);
 void tes__recs_video(struct tes__recs *rs, size_t prof, const uint8_t *au,
 		     size_t len, bool key, uint64_t pts_us);
 void tes__recs_audio(struct tes__recs *rs, const uint8_t *pkt, size_t len,

@@ -545,3 +545,12 @@ int tes_rooms_record_list(struct tes_rooms *r, const char *room,
 		tes__recs_foreach(rs, h, arg);
 	return ret;
 }
+
+int tes_rooms_hls_file(struct tes_rooms *r, const char *room,
+		       const char *name, char *path, size_t len)
+{
+	struct tes__recs *rs;
+	int ret = room_recs(r, room, &rs);
+
+	return ret ? -ENOENT : tes__recs_hls_file(rs, name, path, len);
+}

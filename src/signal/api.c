@@ -384,6 +384,30 @@ static void set_layout(struct tes_rooms *rooms, const char *room,
 	json_decref(body);
 }
 
+/* GET /rooms/{room}/hls/{file}: the room's HLS playlist and segments */
+static void hls_file(struct tes_rooms *rooms, const char *room,
+		     const char *name, const struct tes__http_req *req,
+		     struct tes__http_resp *resp)
+{
+	const char *dot = strrchr(name, '.');
+
+	if (req->method != TES__GET) {
+		tes__api_not_allowed(resp, "GET");
+		return;
+	}
+	if (tes_rooms_hls_file(rooms, room, name, resp->file_path,
+			       sizeof(resp->file_path))) {
+		tes__api_error(resp, 404, "no HLS file %s in room %s", name,
+			       room);
+		return;
+	}
+	resp->status = 200;
+	resp->ctype = dot && !strcmp(dot, ".m3u8")
+			      ? "application/vnd.apple.mpegurl"
+			      : "video/mp2t";
+	resp->file = resp->file_path;
+}
+
 static void rooms_route(struct tes_rooms *rooms,
 			const struct tes__http_req *req,
 			struct tes__http_resp *resp)
@@ -470,6 +494,10 @@ static void rooms_route(struct tes_rooms *rooms,
 	if (!strncmp(rest, "/recordings", strlen("/recordings"))) {
 		tes__api_recordings(rooms, room, false,
 				    rest + strlen("/recordings"), req, resp);
+		return;
+	}
+	if (!strncmp(rest, "/hls/", strlen("/hls/"))) {
+		hls_file(rooms, room, rest + strlen("/hls/"), req, resp);
 		return;
 	}
 	if (!strncmp(rest, "/streams", strlen("/streams"))) {

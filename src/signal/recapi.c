@@ -19,11 +19,12 @@
 static const char START_BODY[] =
 	"{\"profile\": \"name\", \"format\": \"webm|mkv|mp4\"}";
 static const char STREAM_BODY[] =
-	"{\"url\": \"rtmp://host/app/key\", \"profile\": \"name\"}";
+	"{\"url\": \"rtmp://host/app/key\"} or {\"hls\": true}, "
+	"optionally with \"profile\": \"name\"";
 
 static bool is_stream(const struct tes_rec_desc *d)
 {
-	return !strcmp(d->format, "flv");
+	return !strcmp(d->format, "flv") || !strcmp(d->format, "hls");
 }
 
 static json_t *rec_json(const struct tes_rec_desc *d)
@@ -90,6 +91,7 @@ static void start(struct tes_rooms *rooms, const char *room, bool streams,
 		  struct tes__http_resp *resp)
 {
 	const char *profile = NULL, *format = "webm", *url = NULL;
+	int hls = 0;
 	const char *shape = streams ? STREAM_BODY : START_BODY;
 	json_t *body, *out = NULL;
 	json_error_t jerr;
@@ -99,8 +101,9 @@ static void start(struct tes_rooms *rooms, const char *room, bool streams,
 	body = tes__api_body(req, resp, shape);
 	if (!body)
 		return;
-	if (streams ? json_unpack_ex(body, &jerr, JSON_STRICT, "{s:s,s?s}",
-				     "url", &url, "profile", &profile)
+	if (streams ? json_unpack_ex(body, &jerr, JSON_STRICT,
+				     "{s?s,s?b,s?s}", "url", &url, "hls", &hls,
+				     "profile", &profile)
 		    : json_unpack_ex(body, &jerr, JSON_STRICT, "{s:s,s?s}",
 				     "profile", &profile, "format", &format)) {
 		tes__api_error(resp, 400, "body must be %s: %s", shape,
@@ -108,11 +111,16 @@ static void start(struct tes_rooms *rooms, const char *room, bool streams,
 		json_decref(body);
 		return;
 	}
+	if (streams && !url == !hls) {
+		tes__api_error(resp, 400, "body must be %s", shape);
+		json_decref(body);
+		return;
+	}
 
 	if (streams)
-		format = "flv";
-	else if (!strcmp(format, "flv"))
-		format = "(flv: use /streams)";
+		format = hls ? "hls" : "flv";
+	else if (!strcmp(format, "flv") || !strcmp(format, "hls"))
+		format = "(live: use /streams)";
 	err = tes_rooms_record_start(rooms, room, profile, format, url,
 				     rec_one, &out, why, sizeof(why));
 	if (err == -ENOENT || err == -EPERM)

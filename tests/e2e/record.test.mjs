@@ -243,6 +243,46 @@ suite.test('RTMP: the mix goes out as H.264 + AAC; when the server goes away '
   checkFlv(out2, 2);
 });
 
+suite.test('HLS: the mix served at /rooms/{room}/hls/index.m3u8 plays; stopping ends the playlist',
+  async () => {
+    const base = `${server.base}/rooms/${ROOM}/streams`;
+    const both = await post(base, { hls: true, url: 'rtmp://127.0.0.1/x' });
+    assertEq(both.status, 400, 'url and hls at once');
+    const r = await post(base, { hls: true });
+    assertEq(r.status, 201, `POST {"hls": true}: ${JSON.stringify(r.json)}`);
+    assertEq(r.json.format, 'hls', 'format');
+    const again = await post(base, { hls: true });
+    assertEq(again.status, 409, 'a second HLS stream in the room');
+    const url = `${server.base}/rooms/${ROOM}/hls/index.m3u8`;
+    // three 2 s segments
+    const ready = await poll(async () => {
+      const pl = await request(url);
+      return pl.status === 200 && (pl.text.match(/\.ts/g) || []).length >= 3 ? pl : null;
+    }, 15000);
+    assert(ready, 'no playlist with three segments');
+    assertEq(ready.headers.get('content-type'), 'application/vnd.apple.mpegurl', 'playlist type');
+    const bad = await request(`${server.base}/rooms/${ROOM}/hls/..%2Ftessera.yaml`);
+    assertEq(bad.status, 404, 'a path out of the HLS folder');
+    const pr = JSON.parse(execFileSync('ffprobe', ['-v', 'error', '-show_streams', '-of', 'json',
+      url]).toString());
+    const codecs = pr.streams.map((x) => x.codec_name).sort().join('+');
+    const v = pr.streams.find((x) => x.codec_type === 'video');
+    console.log(`  ffprobe ${url}: ${codecs}, ${v?.width}x${v?.height}`);
+    assertEq(codecs, 'aac+h264', 'HLS codecs');
+    const t0 = Date.now();
+    const dec = spawnSync('ffmpeg', ['-v', 'error', '-nostdin', '-i', url, '-t', '6', '-f', 'null',
+      '-'], { timeout: 30000 });
+    console.log(`  ffmpeg -i ${path.basename(url)} -t 6: exit ${dec.status} after `
+      + `${((Date.now() - t0) / 1000).toFixed(1)} s`);
+    assertEq(dec.status, 0, `ffmpeg exit (${dec.stderr})`);
+    assertEq(dec.stderr.toString().trim(), '', 'ffmpeg errors decoding the HLS stream');
+    const d = await request(`${base}/${r.json.id}`, { method: 'DELETE' });
+    assertEq(d.status, 200, 'DELETE');
+    const end = await request(url);
+    assert(/#EXT-X-ENDLIST/.test(end.text), 'the stopped playlist has no #EXT-X-ENDLIST');
+    assert((end.text.match(/\.ts/g) || []).length <= 6, 'the playlist does not slide');
+  });
+
 let termRec;
 suite.test('a recording running at SIGTERM is finished', async () => {
   const r = await post(`${server.base}/rooms/${ROOM}/recordings`,
