@@ -94,29 +94,7 @@ cd "$tmp"
 
 start_tessera() {
 	local n=$1
-	http_port=$(free_port)
-	media_port=$(free_port)
-	while [ "$media_port" = "$http_port" ]; do media_port=$(free_port); done
-	cat >tessera.yaml <<EOF
-log:
-  level: warn
-http:
-  listen: 127.0.0.1
-  port: $http_port
-  web_root: $root/web
-media:
-  listen: 127.0.0.1
-  port: $media_port
-  announce: 127.0.0.1
-rooms:
-  default_mode: mix
-  max_participants: $n
-mixer:
-  threads: 2
-  audio_speakers: $TALKERS
-  layouts: $root/conf/layouts.yaml
-EOF
-	sed 's/^/    /' tessera.yaml
+	tessera_config "  max_participants: $n" "  audio_speakers: $TALKERS"
 	printf '$ %s\n' "$bin/tessera --config $tmp/tessera.yaml &"
 	"$bin/tessera" --config tessera.yaml >"tessera-$n.log" 2>&1 &
 	server_pid=$!

@@ -53,6 +53,36 @@ wait_tcp() {
 	echo "nothing listens on 127.0.0.1:$1 after 10 s" >&2
 	return 1
 }
+# tessera_config ROOMS MIXER [MORE]: write ./tessera.yaml for one mix
+# server on free ports of 127.0.0.1 (sets http_port and media_port) and
+# print it; ROOMS and MIXER are extra lines under rooms: and mixer:, MORE
+# goes at the end (e.g. a profiles list).  Needs $root.
+tessera_config() {
+	http_port=$(free_port)
+	media_port=$(free_port)
+	while [ "$media_port" = "$http_port" ]; do media_port=$(free_port); done
+	cat >tessera.yaml <<EOF
+log:
+  level: warn
+http:
+  listen: 127.0.0.1
+  port: $http_port
+  web_root: $root/web
+media:
+  listen: 127.0.0.1
+  port: $media_port
+  announce: 127.0.0.1
+rooms:
+  default_mode: mix
+$1
+mixer:
+  threads: 2
+  layouts: $root/conf/layouts.yaml
+$2
+${3:-}
+EOF
+	sed 's/^/    /' tessera.yaml
+}
 # the checked-out commit, "+dirty" when the tree has changes
 commit_id() {
 	local c

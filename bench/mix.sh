@@ -119,43 +119,18 @@ echo "ffmpeg: wall_s=$ff_wall user_s=$ff_user sys_s=$ff_sys" \
 
 # ---- (c) Tessera ----
 say "(c) Tessera: one mix room, $N WebRTC participants (tes_loadgen)"
-http_port=$(free_port)
-media_port=$(free_port)
-while [ "$media_port" = "$http_port" ]; do media_port=$(free_port); done
-cat >tessera.yaml <<EOF
-log:
-  level: warn
-http:
-  listen: 127.0.0.1
-  port: $http_port
-  web_root: $root/web
-media:
-  listen: 127.0.0.1
-  port: $media_port
-  announce: 127.0.0.1
-rooms:
-  default_mode: mix
-mixer:
-  threads: 2
-  layouts: $root/conf/layouts.yaml
-profiles:
+tessera_config "" "" "profiles:
   - name: vp8-720p
     codec: VP8
     width: 1280
     height: 720
     fps: 30
     bitrate_kbps: 1500
-    cpu_used: 6
-EOF
-sed 's/^/    /' tessera.yaml
+    cpu_used: 6"
 printf '$ %s\n' "$bin/tessera --config $tmp/tessera.yaml 2>server.log &"
 "$bin/tessera" --config tessera.yaml >server.log 2>&1 &
 server_pid=$!
-for _ in $(seq 100); do
-	(exec 3<>"/dev/tcp/127.0.0.1/$http_port") 2>/dev/null && break
-	kill -0 "$server_pid" 2>/dev/null || { cat server.log; exit 1; }
-	sleep 0.1
-done
+wait_tcp "$http_port" "$server_pid" server.log
 drops0=$(udp_drops "$media_port")
 
 videos=$(IFS=,; echo "${ivfs[*]}")
@@ -209,10 +184,8 @@ for R in $(seq 2 "$ROOMS_MAX"); do
 	say "(d) $R rooms of $N participants at once (${sweep_secs} s)"
 	"$bin/tessera" --config tessera.yaml >server.log 2>&1 &
 	server_pid=$!
-	for _ in $(seq 100); do
-		(exec 3<>"/dev/tcp/127.0.0.1/$http_port") 2>/dev/null && break
-		sleep 0.1
-	done
+	# as before: a server that did not come up shows in the sweep
+	wait_tcp "$http_port" "$server_pid" server.log || true
 	lg_pids=()
 	for r in $(seq 1 "$R"); do
 		"$bin/bench/tes_loadgen" --url "http://127.0.0.1:$http_port" \
