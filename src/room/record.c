@@ -295,6 +295,13 @@ static int open_output(struct tes__rec *r, const struct rec_pkt *key)
 	return 0;
 }
 
+static void count_drop(struct tes__rec *r)
+{
+	uv_mutex_lock(&r->lock);
+	r->info.dropped++;
+	uv_mutex_unlock(&r->lock);
+}
+
 /* close the output without a trailer (the peer is gone) */
 static void drop_output(struct tes__rec *r)
 {
@@ -344,9 +351,7 @@ static bool while_down(struct tes__rec *r, const struct rec_pkt *p)
 	}
 	if (tes_now_ms() >= r->retry_ms)
 		atomic_store(&r->want_key, true);
-	uv_mutex_lock(&r->lock);
-	r->info.dropped++;
-	uv_mutex_unlock(&r->lock);
+	count_drop(r);
 	return true;
 }
 
@@ -549,13 +554,6 @@ static struct rec_pkt *pkt_new(bool video, bool key, const uint8_t *data,
 		memcpy(p->data, data, len);
 	}
 	return p;
-}
-
-static void count_drop(struct tes__rec *r)
-{
-	uv_mutex_lock(&r->lock);
-	r->info.dropped++;
-	uv_mutex_unlock(&r->lock);
 }
 
 static void enqueue(struct tes__rec *r, struct rec_pkt *p, size_t len);

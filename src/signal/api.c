@@ -24,6 +24,8 @@
 
 static const char JSON[] = "application/json";
 
+static const char *mime_of(const char *path);
+
 void tes__api_json(struct tes__http_resp *resp, unsigned status, json_t *j)
 {
 	resp->status = status;
@@ -389,8 +391,6 @@ static void hls_file(struct tes_rooms *rooms, const char *room,
 		     const char *name, const struct tes__http_req *req,
 		     struct tes__http_resp *resp)
 {
-	const char *dot = strrchr(name, '.');
-
 	if (req->method != TES__GET) {
 		tes__api_not_allowed(resp, "GET");
 		return;
@@ -402,9 +402,7 @@ static void hls_file(struct tes_rooms *rooms, const char *room,
 		return;
 	}
 	resp->status = 200;
-	resp->ctype = dot && !strcmp(dot, ".m3u8")
-			      ? "application/vnd.apple.mpegurl"
-			      : "video/mp2t";
+	resp->ctype = mime_of(name);
 	resp->file = resp->file_path;
 }
 
@@ -551,6 +549,8 @@ static const char *mime_of(const char *path)
 		{".svg", "image/svg+xml"},
 		{".png", "image/png"},
 		{".ico", "image/x-icon"},
+		{".m3u8", "application/vnd.apple.mpegurl"},  /* HLS */
+		{".ts", "video/mp2t"},
 	};
 	const char *dot = strrchr(path, '.');
 
