@@ -32,6 +32,8 @@ enum {
 	RETRY_FIRST_MS = 1000,      /* a lost stream reconnects after 1 s, */
 	RETRY_MAX_MS = 30000,       /* doubling up to 30 s */
 	HLS_SEGMENT_US = 2000000,   /* HLS segments: a keyframe every 2 s */
+	VHOLD_MAX_US = 2000000,     /* video waits at most this long for
+				       the audio to catch up */
 	OPUS_HEAD_LEN = 19,
 	FLUSH_MS = 1000,            /* cluster / fragment length */
 	PRE_KEY_MAX = 50,           /* audio held while the keyframe is
@@ -89,6 +91,10 @@ struct tes__rec {
 	uint64_t vframes;
 	uint64_t aframes;
 	uint64_t media_ms;
+	struct rec_pkt *vhold;        /* video waiting for the audio to reach
+					 its time, oldest first */
+	struct rec_pkt *vhold_tail;
+	uint64_t a_end_us;            /* end of the last audio packet seen */
 };
 
 static const char *fmt_name(enum tes__rec_fmt f)
@@ -493,6 +499,36 @@ static void finish(struct tes__rec *r)
 	r->aac = tes_deref(r->aac);
 }
 
+/* Held video is written once the audio has reached its time: audio
+ * mixes may run up to three blocks behind the video encodes, and a stop
+ * would otherwise cut the audio short of the video by what was still in
+ * flight.  At the end, video past the audio's end (and a frame) goes. */
+static bool vhold_flush(struct tes__rec *r, bool ok, bool final)
+{
+	uint64_t frame_us = 1000000u / (unsigned)r->prm.fps;
+	struct rec_pkt *p;
+
+	while ((p = r->vhold)) {
+		bool write = p->pts_us < r->a_end_us ||
+			     r->vhold_tail->pts_us - p->pts_us >= VHOLD_MAX_US;
+
+		if (!write && !final)
+			break;
+		if (!write)
+			write = !r->a_end_us ||
+				p->pts_us < r->a_end_us + frame_us;
+		r->vhold = p->next;
+		if (!r->vhold)
+			r->vhold_tail = NULL;
+		if (!write)
+			count_drop(r);
+		else if (ok && write_one(r, p) < 0)
+			ok = false;
+		free(p);
+	}
+	return ok;
+}
+
 static void writer_main(void *arg)
 {
 	struct tes__rec *r = arg;
@@ -514,10 +550,25 @@ static void writer_main(void *arg)
 
 		while ((p = list)) {
 			list = p->next;
+			p->next = NULL;
+			/* the first keyframe opens the output at once */
+			if (p->video && r->fc) {
+				if (r->vhold_tail)
+					r->vhold_tail->next = p;
+				else
+					r->vhold = p;
+				r->vhold_tail = p;
+				continue;
+			}
+			if (!p->video)
+				r->a_end_us = TES_MAX(r->a_end_us,
+						      p->pts_us + AUDIO_FRAME *
+							1000000u / AUDIO_RATE);
 			if (ok && write_one(r, p) < 0)
 				ok = false;
 			free(p);
 		}
+		ok = vhold_flush(r, ok, stop);
 
 		uv_mutex_lock(&r->lock);
 		r->info.video_frames = r->vframes;
@@ -738,6 +789,12 @@ static void rec_destructor(void *data)
 		struct rec_pkt *p = r->pre;
 
 		r->pre = p->next;
+		free(p);
+	}
+	while (r->vhold) {
+		struct rec_pkt *p = r->vhold;
+
+		r->vhold = p->next;
 		free(p);
 	}
 	av_packet_free(&r->pkt);
