@@ -4,6 +4,10 @@
 //
 // Plain browser JavaScript, no build step. Tests drive the page through
 // window.tessera = { join(room, opts), leave(), stats(), manglers }.
+// Once joined, the page holds the participant's event channel (a WebSocket
+// on /rooms/{room}/participants/{id}/events).  In sfu rooms the server
+// offers the other participants' tracks there; the page answers with a
+// PATCH of its resource and shows each of them in a tile of its own.
 // A display name typed in (or given as opts.name) goes with the WHIP
 // request as ?name=; the server shows it on our cell while no video comes.
 'use strict';
@@ -34,6 +38,7 @@
     roomNote: $('room-note'),
     participants: $('participants'),
     mixStats: $('mix-stats'),
+    tiles: $('tiles'),
   };
 
   // The one session this page holds (null when not joined).
@@ -91,7 +96,8 @@
   //   leaveOnPageHide  send DELETE when the page goes away (default true)
   //   name             display name (1..64 bytes of UTF-8), sent as ?name=;
   //                    none: the server uses the participant id
-  // Resolves to { status, location } once the answer is applied.
+  // Resolves to { status, location, postedAt } once the answer is applied
+  // (postedAt: Date.now() when the WHIP POST went out).
   async function join(room, opts = {}) {
     if (session) throw new Error('already joined; leave first');
     room = String(room || '').trim();
@@ -104,8 +110,11 @@
 
     showError(null);
     setStatus('starting');
-    const s = { room, pc: null, media: null, location: null, id: null,
-                leaveOnPageHide: opts.leaveOnPageHide !== false };
+    const s = { room, pc: null, media: null, location: null, id: null, ws: null,
+                leaveOnPageHide: opts.leaveOnPageHide !== false,
+                own: new Set(),            // mids of our own offer's m-lines
+                tiles: new Map(),          // publisher id -> { fig, video, audio, stream }
+                negotiation: Promise.resolve(), offers: 0, answered: 0 };
     session = s;
     try {
       s.media = await navigator.mediaDevices.getUserMedia({
@@ -128,10 +137,12 @@
       }
 
       await pc.setLocalDescription(await pc.createOffer());
+      for (const t of pc.getTransceivers()) s.own.add(t.mid);
       if (opts.waitIce) await waitIceGathering(pc, 3000);
 
       const url = `/rooms/${encodeURIComponent(room)}/whip`
         + (name ? `?name=${encodeURIComponent(name)}` : '');
+      s.postedAt = Date.now();
       const res = await fetch(url, {
         method: 'POST',
         headers: { 'Content-Type': 'application/sdp' },
@@ -148,10 +159,11 @@
       s.id = decodeURIComponent(new URL(s.location).pathname.split('/').pop());
 
       await pc.setRemoteDescription({ type: 'answer', sdp: body });
+      openEvents(s);
       setJoined(true);
       startStatsPanel();
       startRoomPanel();
-      return { status: res.status, location: s.location };
+      return { status: res.status, location: s.location, postedAt: s.postedAt };
     } catch (err) {
       showError(err.message || String(err));
       await teardown(false);
@@ -160,7 +172,99 @@
     }
   }
 
+  // ---- event channel and renegotiation (sfu rooms) ----
+
+  function openEvents(s) {
+    const u = new URL(`${s.location}/events`);
+    u.protocol = u.protocol === 'https:' ? 'wss:' : 'ws:';
+    const ws = new WebSocket(u.href);
+    s.ws = ws;
+    ws.addEventListener('message', (m) => {
+      let ev;
+      try { ev = JSON.parse(m.data); } catch { return; }
+      if (ev.type === 'offer') {
+        s.offers++;
+        // one at a time, in the order they came
+        s.negotiation = s.negotiation.then(() => answerOffer(s, ev.sdp))
+          .catch((err) => { if (session === s) showError(`renegotiation: ${err.message || err}`); });
+      } else if (ev.type === 'closed') {
+        if (session === s) showError(`removed by the server: ${ev.reason}`);
+      } else if (ev.type === 'error') {
+        console.warn(`event channel: ${ev.error}`);
+      }
+    });
+  }
+
+  async function answerOffer(s, sdp) {
+    if (session !== s) return;
+    await s.pc.setRemoteDescription({ type: 'offer', sdp });
+    await s.pc.setLocalDescription(await s.pc.createAnswer());
+    const res = await fetch(s.location, {
+      method: 'PATCH',
+      headers: { 'Content-Type': 'application/sdp' },
+      body: s.pc.localDescription.sdp,
+    });
+    if (res.status !== 204) throw new Error(`PATCH ${res.status}: ${(await res.text()).trim()}`);
+    s.answered++;
+    dropEndedTiles(s);
+  }
+
+  // A tile per other participant whose tracks the server forwards.
+  function tileFor(s, id) {
+    let t = s.tiles.get(id);
+    if (t) return t;
+    const fig = document.createElement('figure');
+    fig.className = 'tile';
+    const video = document.createElement('video');
+    video.autoplay = true;
+    video.playsInline = true;
+    video.dataset.publisher = id;
+    const audio = document.createElement('audio');
+    audio.autoplay = true;
+    const cap = document.createElement('figcaption');
+    cap.textContent = id;
+    fig.append(video, audio, cap);
+    ui.tiles.append(fig);
+    ui.tiles.hidden = false;
+    t = { fig, video, audio, stream: new MediaStream(), audioStream: new MediaStream(),
+          trackAt: Date.now(), firstFrameAt: 0 };
+    video.addEventListener('loadeddata', () => { t.firstFrameAt = Date.now(); }, { once: true });
+    video.srcObject = t.stream;
+    audio.srcObject = t.audioStream;
+    s.tiles.set(id, t);
+    return t;
+  }
+
+  // Tracks whose m-line the server made inactive (their publisher left).
+  function dropEndedTiles(s) {
+    const live = new Set();
+    for (const tr of s.pc.getTransceivers()) {
+      if (!s.own.has(tr.mid) && (tr.currentDirection === 'recvonly' || tr.currentDirection === 'sendrecv')) {
+        live.add(tr.receiver.track.id);
+      }
+    }
+    for (const [id, t] of s.tiles) {
+      for (const st of [t.stream, t.audioStream]) {
+        for (const tr of st.getTracks()) if (!live.has(tr.id)) st.removeTrack(tr);
+      }
+      if (!t.stream.getTracks().length && !t.audioStream.getTracks().length) {
+        t.fig.remove();
+        s.tiles.delete(id);
+      }
+    }
+    ui.tiles.hidden = !s.tiles.size;
+  }
+
   function onTrack(ev) {
+    const s = session;
+    if (s && ev.transceiver && !s.own.has(ev.transceiver.mid) && ev.streams[0]) {
+      // another participant's track, forwarded (sfu room)
+      const t = tileFor(s, ev.streams[0].id);
+      const st = ev.track.kind === 'video' ? t.stream : t.audioStream;
+      if (!st.getTrackById(ev.track.id)) st.addTrack(ev.track);
+      (ev.track.kind === 'video' ? t.video : t.audio).play().catch(() => {});
+      return;
+    }
     // Video and audio go to separate elements, so sound plays exactly once.
     const el = ev.track.kind === 'video' ? ui.remote : ui.remoteAudio;
     const stream = el.srcObject instanceof MediaStream ? el.srcObject : new MediaStream();
@@ -184,7 +288,10 @@
         showError(`DELETE failed: ${err.message}`);
       }
     }
+    if (s.ws) s.ws.close();
     if (s.pc) s.pc.close();
+    for (const t of s.tiles.values()) t.fig.remove();
+    ui.tiles.hidden = true;
     if (s.media) s.media.getTracks().forEach((t) => t.stop());
     for (const el of [ui.local, ui.remote, ui.remoteAudio]) el.srcObject = null;
     stopStatsPanel();
@@ -213,14 +320,42 @@
       inboundAudio: { packetsReceived: 0, audioLevel: 0 },
       outboundVideo: { packetsSent: 0, nackCount: 0, retransmittedPacketsSent: 0 },
       outboundAudio: { packetsSent: 0 },
+      // sfu rooms: what each other participant's forwarded tracks bring
+      // publisher id -> { framesDecoded, frameWidth, frameHeight, audioPackets,
+      //                   trackAt, firstFrameAt (Date.now() of its track and first frame) }
+      forwarded: {},
+      offers: session ? session.offers : 0,
+      answered: session ? session.answered : 0,
     };
     const pc = session && session.pc;
     if (!pc) return out;
     out.connectionState = pc.connectionState;
     out.iceConnectionState = pc.iceConnectionState;
+    const publisherOf = new Map();   // mid -> publisher id
+    for (const [id, t] of session.tiles) {
+      for (const tr of pc.getTransceivers()) {
+        const track = tr.receiver.track;
+        if (t.stream.getTrackById(track.id) || t.audioStream.getTrackById(track.id)) {
+          publisherOf.set(tr.mid, id);
+        }
+      }
+    }
     const report = await pc.getStats();
     report.forEach((r) => {
-      if (r.type === 'inbound-rtp' && r.kind === 'video') {
+      const pub = r.type === 'inbound-rtp' ? publisherOf.get(r.mid) : undefined;
+      if (pub !== undefined) {
+        const tile = session.tiles.get(pub);
+        const f = out.forwarded[pub] || (out.forwarded[pub] = {
+          framesDecoded: 0, frameWidth: 0, frameHeight: 0, audioPackets: 0,
+          trackAt: tile.trackAt, firstFrameAt: tile.firstFrameAt });
+        if (r.kind === 'video') {
+          f.framesDecoded += r.framesDecoded || 0;
+          f.frameWidth = Math.max(f.frameWidth, r.frameWidth || 0);
+          f.frameHeight = Math.max(f.frameHeight, r.frameHeight || 0);
+        } else {
+          f.audioPackets += r.packetsReceived || 0;
+        }
+      } else if (r.type === 'inbound-rtp' && r.kind === 'video') {
         const v = out.inboundVideo;
         v.packetsReceived += r.packetsReceived || 0;
         v.packetsLost += r.packetsLost || 0;

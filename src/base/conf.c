@@ -84,8 +84,8 @@ static const struct key_def profile_keys[] = {
 	{"profiles", "cpu_used", KEY_U16, POFF(cpu_used), 0, 16},
 };
 
-/* Room modes this build knows; the mixer adds "mix". */
-static const char *const modes[] = {"echo", "mix"};
+/* Room modes this build knows */
+static const char *const modes[] = {"echo", "mix", "sfu"};
 
 struct loader {
 	struct tes_conf *c;

@@ -128,6 +128,8 @@ static void recv_rtp(struct tes__part *p, uint8_t *buf, size_t len)
 	/* the room mode decides what happens to media */
 	if (p->room->mix)
 		tes__mix_rtp(p, st, &h);
+	else if (p->sub)
+		tes__sfu_rtp(p, st, &h);
 	else
 		tes__echo_rtp(p, st, buf, len);
 }
@@ -164,6 +166,8 @@ static void recv_rtcp(struct tes__part *p, uint8_t *buf, size_t len)
 
 	if (p->room->mix)
 		tes__mix_rtcp(p, buf, len);
+	else if (p->sub)
+		tes__sfu_rtcp(p, buf, len);
 	else
 		tes__echo_rtcp(p, buf, len);
 }
@@ -238,19 +242,27 @@ static void dtls_done(int err, const struct tes_dtls_keys *keys, void *arg)
 		 (unsigned long long)(tes_now_ms() - p->joined_ms));
 	if (p->mix)
 		tes__mix_connected(p);
+	if (p->sub)
+		tes__sfu_connected(p);
 }
 
+/* buf and then more (may be empty) make the packet: one copy into txbuf,
+ * protected there */
 static int send_protected(struct tes__part *p, const uint8_t *buf,
-			  size_t len, bool rtcp)
+			  size_t len, const uint8_t *more, size_t more_len,
+			  bool rtcp)
 {
 	int err;
 
 	if (!p->srtp || p->state != TES__PART_CONNECTED)
 		return -ENOTCONN;
-	if (len > TES_UDP_MAX_DGRAM)
+	if (len > TES_UDP_MAX_DGRAM || more_len > TES_UDP_MAX_DGRAM - len)
 		return -EMSGSIZE;
 
 	memcpy(p->txbuf, buf, len);
+	if (more_len)
+		memcpy(p->txbuf + len, more, more_len);
+	len += more_len;
 	err = rtcp ? tes_srtp_protect_rtcp(p->srtp, p->txbuf, &len)
 		   : tes_srtp_protect_rtp(p->srtp, p->txbuf, &len);
 	if (!err)
@@ -261,26 +273,43 @@ static int send_protected(struct tes__part *p, const uint8_t *buf,
 	return err;
 }
 
-int tes__part_send_rtp(struct tes__part *p, const uint8_t *buf, size_t len)
+int tes__part_send_rtp2(struct tes__part *p, const uint8_t *hdr, size_t hlen,
+			const uint8_t *payload, size_t plen)
 {
-	int err = send_protected(p, buf, len, false);
+	int err = send_protected(p, hdr, hlen, payload, plen, false);
 
 	if (!err) {
 		p->cnt.rtp_out++;
-		p->cnt.bytes_out += len;
+		p->cnt.bytes_out += hlen + plen;
 	}
 
 	return err;
 }
 
+int tes__part_send_rtp(struct tes__part *p, const uint8_t *buf, size_t len)
+{
+	return tes__part_send_rtp2(p, buf, len, NULL, 0);
+}
+
 int tes__part_send_rtcp(struct tes__part *p, const uint8_t *buf, size_t len)
 {
-	int err = send_protected(p, buf, len, true);
+	int err = send_protected(p, buf, len, NULL, 0, true);
 
 	if (!err)
 		p->cnt.rtcp_out++;
 
 	return err;
+}
+
+void tes__part_event(struct tes__part *p, json_t *ev)
+{
+	const struct tes__events *e = p->room->events;
+
+	if (!ev)
+		return;
+	if (e && e->h)
+		e->h(p->room->name, p->id, ev, e->arg);
+	json_decref(ev);
 }
 
 void tes__part_tick(struct tes__part *p, uint64_t now)
@@ -300,6 +329,9 @@ void tes__part_tick(struct tes__part *p, uint64_t now)
 		return;
 	}
 
+	if (p->pub)
+		tes__sfu_tick(p, now);
+
 	consent = tes_ice_agent_consent_ms(p->ice);
 	if (consent && now - consent > p->conf->consent_timeout_ms)
 		tes__part_fail(p, "consent expired: no ICE checks from the "
@@ -311,6 +343,7 @@ static void part_destructor(void *data)
 	struct tes__part *p = data;
 
 	tes__mixin_detach(p);
+	tes__sfu_part_free(p);
 	if (p->dtls)
 		tes_dtls_close(p->dtls);
 	p->dtls = tes_deref(p->dtls);
@@ -417,6 +450,13 @@ int tes__part_alloc(struct tes__part **pp, struct tes__room *room,
 	for (size_t i = 0; i < ans->n_media; i++)
 		add_stream(p, &ans->media[i]);
 
+	if (room->sfu) {
+		e = tes__sfu_part_init(p, ans, &local);
+		if (e) {
+			snprintf(err, errlen, "out of memory");
+			goto out;
+		}
+	}
 	if (room->mix) {
 		e = tes__mixin_alloc(p, ctx);
 		if (e) {

@@ -11,6 +11,8 @@
 #define TES_ROOM_H
 
 #include <stdint.h>
+
+#include <jansson.h>
 #include <uv.h>
 
 #include "base/conf.h"
@@ -80,6 +82,9 @@ struct tes_part_info {
 	const char *srtp;        /**< SRTP profile name, or "" */
 	const char *profile;     /**< Mix: output profile it receives, or "" */
 	uint64_t age_ms;         /**< Time since join */
+	bool sfu;                /**< Sfu: it receives forwarded tracks */
+	size_t sfu_tracks;       /**< Sfu: tracks it receives (live) */
+	bool sfu_offer_pending;  /**< Sfu: our offer waits for its answer */
 	const struct tes_part_counters *counters; /**< Counters */
 };
 
@@ -120,6 +125,17 @@ struct tes_room_info {
 };
 
 typedef void (tes_room_info_h)(const struct tes_room_info *ri, void *arg);
+
+/**
+ * An event for a participant's event channel.
+ *
+ * @param room  Room name
+ * @param part  Participant id, or NULL: every participant of the room
+ * @param ev    JSON object with at least "type" (borrowed reference)
+ * @param arg   Handler argument
+ */
+typedef void (tes_room_event_h)(const char *room, const char *part,
+				json_t *ev, void *arg);
 typedef void (tes_part_info_h)(const struct tes_part_info *pi, void *arg);
 
 /**
@@ -138,6 +154,46 @@ int tes_rooms_alloc(struct tes_rooms **rp, const struct tes_rooms_deps *deps);
  * @param r  Registry, or NULL
  */
 void tes_rooms_close(struct tes_rooms *r);
+
+/**
+ * Where room events go (WebSocket event channels); NULL h: nowhere.
+ *
+ * @param r    Registry
+ * @param h    Handler
+ * @param arg  Handler argument
+ */
+void tes_rooms_set_event_handler(struct tes_rooms *r, tes_room_event_h *h,
+				 void *arg);
+
+/**
+ * A participant's event channel opened or closed.  Events meant for it
+ * while none is open wait: a renegotiation offer is sent once it opens.
+ *
+ * @param r         Registry
+ * @param room      Room name
+ * @param id        Participant id
+ * @param attached  Opened (true) or closed
+ * @return 0, or -ENOENT (no such room or participant)
+ */
+int tes_rooms_events_attach(struct tes_rooms *r, const char *room,
+			    const char *id, bool attached);
+
+/**
+ * The participant's answer to our last renegotiation offer.
+ *
+ * @param r       Registry
+ * @param room    Room name
+ * @param id      Participant id
+ * @param sdp     SDP answer
+ * @param len     Its length
+ * @param err     Receives the reason on failure
+ * @param errlen  Its size
+ * @return 0, -ENOENT (no such room or participant), -EALREADY (no offer
+ *         is waiting for an answer), -EPROTO (the answer does not fit the
+ *         offer)
+ */
+int tes_rooms_answer(struct tes_rooms *r, const char *room, const char *id,
+		     const char *sdp, size_t len, char *err, size_t errlen);
 
 /** A composite recording, as the API shows it. */
 struct tes_rec_desc {

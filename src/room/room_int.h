@@ -4,6 +4,8 @@
 #ifndef TES_ROOM_INT_H
 #define TES_ROOM_INT_H
 
+#include <jansson.h>
+
 #include "dtls/dtls.h"
 #include "net/ice.h"
 #include "room/room.h"
@@ -14,6 +16,8 @@
 struct tes__room;
 struct tes__mix;
 struct tes__mixin;
+struct tes__sub;
+struct tes__pub;
 struct tes_pool;
 struct tes_layout_set;
 
@@ -65,10 +69,20 @@ struct tes__part {
 	uint32_t num;                  /* room-unique number, join order */
 	struct tes__mixin *mix;        /* mix mode media state, or NULL */
 	struct tes__mixctx *ctx;       /* mix mode: shared pool, layouts */
+	struct tes__sub *sub;          /* sfu mode: what it receives, and
+					  its renegotiation */
+	struct tes__pub *pub;          /* sfu mode: what it sends (packet
+					  history, keyframe requests) */
 	struct tes_part_counters cnt;
 	struct tes_ratelog rl;
 	const char *srtp_name;
 	uint8_t txbuf[TES_UDP_MAX_DGRAM + TES_SRTP_MAX_TRAILER];
+};
+
+/* Where a room's events go (the signalling layer's WebSocket channels). */
+struct tes__events {
+	tes_room_event_h *h;
+	void *arg;
 };
 
 /* A room. */
@@ -81,6 +95,8 @@ struct tes__room {
 	size_t n_parts;
 	uint32_t next_num;
 	struct tes__mix *mix;          /* mix mode, or NULL (echo) */
+	bool sfu;                      /* sfu mode: forward, do not mix */
+	const struct tes__events *events; /* registry's event sink */
 };
 
 /* participant.c */
@@ -91,6 +107,10 @@ int tes__part_alloc(struct tes__part **pp, struct tes__room *room,
 void tes__part_fail(struct tes__part *p, const char *reason);
 void tes__part_tick(struct tes__part *p, uint64_t now);
 int tes__part_send_rtp(struct tes__part *p, const uint8_t *buf, size_t len);
+int tes__part_send_rtp2(struct tes__part *p, const uint8_t *hdr, size_t hlen,
+			const uint8_t *payload, size_t plen);
+/* send ev (taken: decref'd here; NULL is ignored) on p's event channel */
+void tes__part_event(struct tes__part *p, json_t *ev);
 int tes__part_send_rtcp(struct tes__part *p, const uint8_t *buf,
 			size_t len);
 struct tes__stream *tes__part_stream_by_pt(struct tes__part *p, uint8_t pt);
@@ -142,6 +162,23 @@ void tes__mix_rtp(struct tes__part *p, struct tes__stream *st,
 		  const struct tes_rtp_hdr *h);
 void tes__mix_rtcp(struct tes__part *p, const uint8_t *buf, size_t len);
 void tes__mix_connected(struct tes__part *p);
+
+/* sfu.c: the sfu room mode (forwarding, renegotiation) */
+int tes__sfu_part_init(struct tes__part *p, const struct tes_sdp_answer *ans,
+		       const struct tes_sdp_local *local);
+void tes__sfu_part_free(struct tes__part *p);
+void tes__sfu_joined(struct tes__part *p);
+void tes__sfu_connected(struct tes__part *p);
+void tes__sfu_leaving(struct tes__part *p);
+void tes__sfu_rtp(struct tes__part *p, struct tes__stream *st,
+		  const struct tes_rtp_hdr *h);
+void tes__sfu_rtcp(struct tes__part *p, const uint8_t *buf, size_t len);
+void tes__sfu_tick(struct tes__part *p, uint64_t now_ms);
+void tes__sfu_events_attached(struct tes__part *p, bool attached);
+int tes__sfu_answer(struct tes__part *p, const char *sdp, size_t len,
+		    char *err, size_t errlen);
+size_t tes__sfu_tracks(const struct tes__part *p);
+bool tes__sfu_offer_pending(const struct tes__part *p);
 
 /* echo.c: the echo room mode */
 void tes__echo_rtp(struct tes__part *p, struct tes__stream *st, uint8_t *buf,

@@ -20,6 +20,7 @@ struct tes_rooms {
 	int open_handles;
 	struct tes_rooms_deps deps;
 	struct tes__mixctx mixctx;
+	struct tes__events events;
 	struct tes__room *rooms;
 	size_t n_rooms;
 };
@@ -119,6 +120,9 @@ static void part_remove(struct tes_rooms *r, struct tes__room *rm,
 		 (unsigned long long)p->cnt.srtp_auth_fail,
 		 (unsigned long long)p->cnt.srtp_replay,
 		 (unsigned long long)p->cnt.drop_malformed);
+	tes__sfu_leaving(p);
+	tes__part_event(p, json_pack("{s:s,s:s}", "type", "closed", "reason",
+				     why));
 	room_unlink_part(rm, p);
 	tes_deref(p);
 	room_remove_if_empty(r, rm);
@@ -357,6 +361,8 @@ void tes_rooms_join(struct tes_rooms *r, const char *room, const char *name,
 		}
 		snprintf(rm->name, sizeof(rm->name), "%s", room);
 		rm->mode = r->deps.conf->default_mode;
+		rm->sfu = !strcmp(rm->mode, "sfu");
+		rm->events = &r->events;
 		rm->created_ms = tes_now_ms();
 		created = true;
 		if (!strcmp(rm->mode, "mix") &&
@@ -402,6 +408,8 @@ void tes_rooms_join(struct tes_rooms *r, const char *room, const char *name,
 	p->next = rm->parts;
 	rm->parts = p;
 	rm->n_parts++;
+	if (p->sub)
+		tes__sfu_joined(p);
 
 	res->status = 201;
 	memcpy(res->id, p->id, sizeof(res->id));
@@ -409,21 +417,70 @@ void tes_rooms_join(struct tes_rooms *r, const char *room, const char *name,
 		 p->id, p->name, tes_ice_agent_ufrag(p->ice));
 }
 
+static struct tes__part *part_find(struct tes_rooms *r, const char *room,
+				   const char *id);
+
 int tes_rooms_leave(struct tes_rooms *r, const char *room, const char *id)
+{
+	struct tes__part *p = part_find(r, room, id);
+
+	if (!p)
+		return -ENOENT;
+	part_remove(r, p->room, p, "left");
+
+	return 0;
+}
+
+static struct tes__part *part_find(struct tes_rooms *r, const char *room,
+				   const char *id)
 {
 	struct tes__room *rm = room_find(r, room);
 
-	if (!rm)
-		return -ENOENT;
-
-	for (struct tes__part *p = rm->parts; p; p = p->next) {
-		if (!strcmp(p->id, id)) {
-			part_remove(r, rm, p, "left");
-			return 0;
-		}
+	for (struct tes__part *p = rm ? rm->parts : NULL; p; p = p->next) {
+		if (!strcmp(p->id, id))
+			return p;
 	}
 
-	return -ENOENT;
+	return NULL;
+}
+
+void tes_rooms_set_event_handler(struct tes_rooms *r, tes_room_event_h *h,
+				 void *arg)
+{
+	r->events.h = h;
+	r->events.arg = arg;
+}
+
+int tes_rooms_events_attach(struct tes_rooms *r, const char *room,
+			    const char *id, bool attached)
+{
+	struct tes__part *p = part_find(r, room, id);
+
+	if (!p)
+		return -ENOENT;
+	TES_LOGI("room", "%s/%s: event channel %s", room, id,
+		 attached ? "open" : "closed");
+	tes__sfu_events_attached(p, attached);
+
+	return 0;
+}
+
+int tes_rooms_answer(struct tes_rooms *r, const char *room, const char *id,
+		     const char *sdp, size_t len, char *err, size_t errlen)
+{
+	struct tes__part *p = part_find(r, room, id);
+	int ret;
+
+	if (!p) {
+		snprintf(err, errlen, "no participant %s in room %s", id,
+			 room);
+		return -ENOENT;
+	}
+	ret = tes__sfu_answer(p, sdp, len, err, errlen);
+	if (ret && ret != -EALREADY)
+		TES_LOGW("room", "%s/%s: answer refused: %s", room, id, err);
+
+	return ret;
 }
 
 static void room_info(const struct tes__room *rm, struct tes_room_info *ri,
@@ -486,6 +543,9 @@ int tes_rooms_describe(struct tes_rooms *r, const char *room,
 			.profile = rm->mix ? tes__mix_profile_name(rm->mix, p)
 					   : "",
 			.age_ms = now - p->joined_ms,
+			.sfu = p->sub != NULL,
+			.sfu_tracks = tes__sfu_tracks(p),
+			.sfu_offer_pending = tes__sfu_offer_pending(p),
 			.counters = &cnt,
 		};
 

@@ -134,49 +134,55 @@ static void put_media(struct wbuf *w, const struct tes_sdp_neg_media *nm,
 		put(w, "a=rtcp-rsize\r\n");
 	put_codec(w, nm);
 	if (nm->we_send) {
-		if (nm->mid[0])
+		const char *stream = nm->msid_stream[0] ? nm->msid_stream
+							: l->stream_id;
+
+		if (nm->msid_track[0])
+			snprintf(track, sizeof(track), "%s", nm->msid_track);
+		else if (nm->mid[0])
 			snprintf(track, sizeof(track), "%s-%s", nm->kind_name,
 				 nm->mid);
 		else
 			snprintf(track, sizeof(track), "%s-%zu",
 				 nm->kind_name, idx);
-		put(w, "a=msid:%s %s\r\n", l->stream_id, track);
+		put(w, "a=msid:%s %s\r\n", stream, track);
 		put(w, "a=ssrc:%" PRIu32 " cname:%s\r\n", nm->local_ssrc,
 		    l->cname);
 		put(w, "a=ssrc:%" PRIu32 " msid:%s %s\r\n", nm->local_ssrc,
-		    l->stream_id, track);
+		    stream, track);
 	}
 	put(w, "a=candidate:1 1 udp 2130706431 %s %u typ host\r\n", l->addr,
 	    l->port);
 	put(w, "a=end-of-candidates\r\n");
 }
 
-int tes_sdp_build_answer(char *buf, size_t cap,
-			 const struct tes_sdp_answer *ans,
-			 const struct tes_sdp_local *local)
+static bool local_ok(const struct tes_sdp_local *l)
+{
+	return l && l->ice_ufrag && l->ice_pwd && l->fingerprint && l->addr &&
+	       l->cname && l->stream_id;
+}
+
+/* A whole description: the answer, or a subsequent offer of ours */
+static int build(char *buf, size_t cap, const struct tes_sdp_neg_media *media,
+		 size_t n, bool bundle, uint64_t sess_id, uint64_t version,
+		 const struct tes_sdp_local *l)
 {
 	struct wbuf w = {.p = buf, .cap = cap};
-	const struct tes_sdp_local *l = local;
 	bool any = false;
-	int ret;
 
-	if (!buf || !cap || !ans || !l || !l->ice_ufrag || !l->ice_pwd ||
-	    !l->fingerprint || !l->addr || !l->cname || !l->stream_id ||
-	    ans->n_media > TES_SDP_MAX_MEDIA) {
-		ret = -EINVAL;
-		goto out;
-	}
+	if (!buf || !cap || !media || !local_ok(l) || n > TES_SDP_MAX_MEDIA)
+		return -EINVAL;
 	buf[0] = '\0';
 
 	put(&w, "v=0\r\n");
-	put(&w, "o=- %" PRIu64 " 2 IN %s %s\r\n", ans->sess_id,
+	put(&w, "o=- %" PRIu64 " %" PRIu64 " IN %s %s\r\n", sess_id, version,
 	    ip_ver(l->addr), l->addr);
 	put(&w, "s=-\r\n");
 	put(&w, "t=0 0\r\n");
 	put(&w, "a=ice-lite\r\n");
-	if (ans->bundle) {
-		for (size_t i = 0; i < ans->n_media; i++) {
-			const struct tes_sdp_neg_media *nm = &ans->media[i];
+	if (bundle) {
+		for (size_t i = 0; i < n; i++) {
+			const struct tes_sdp_neg_media *nm = &media[i];
 
 			if (!nm->accepted || !nm->mid[0])
 				continue;
@@ -187,16 +193,34 @@ int tes_sdp_build_answer(char *buf, size_t cap,
 			put(&w, "\r\n");
 	}
 	put(&w, "a=msid-semantic: WMS %s\r\n", l->stream_id);
-	for (size_t i = 0; i < ans->n_media; i++)
-		put_media(&w, &ans->media[i], i, l);
+	for (size_t i = 0; i < n; i++)
+		put_media(&w, &media[i], i, l);
 
 	if (w.overflow || w.len > INT32_MAX) {
 		buf[0] = '\0';
-		ret = -ENOSPC;
-		goto out;
+		return -ENOSPC;
 	}
-	ret = (int)w.len;
 
- out:
-	return ret;
+	return (int)w.len;
+}
+
+int tes_sdp_build_answer(char *buf, size_t cap,
+			 const struct tes_sdp_answer *ans,
+			 const struct tes_sdp_local *local)
+{
+	if (!ans)
+		return -EINVAL;
+
+	return build(buf, cap, ans->media, ans->n_media, ans->bundle,
+		     ans->sess_id, 2, local);
+}
+
+int tes_sdp_build_offer(char *buf, size_t cap,
+			const struct tes_sdp_neg_media *media, size_t n,
+			uint64_t sess_id, uint64_t version,
+			const struct tes_sdp_local *local)
+{
+	/* WebRTC peers bundle; an offer adding m-lines to an unbundled
+	 * session would need transports of its own */
+	return build(buf, cap, media, n, true, sess_id, version, local);
 }

@@ -3,6 +3,7 @@
  * struct tes_sdp_session.  Nothing is allocated; every copy is bounded.
  */
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -734,7 +735,11 @@ int tes_sdp_parse(struct tes_sdp_session *s, const char *sdp, size_t len,
 		ret = -EINVAL;
 		goto out;
 	}
-	memset(s, 0, sizeof(*s));
+	/* the m-lines are cleared as they are met: a session is large
+	 * (TES_SDP_MAX_MEDIA of them) and most SDP has two or three */
+	memset(s, 0, offsetof(struct tes_sdp_session, media));
+	s->n_media = 0;
+	s->n_media_ignored = 0;
 	if (len && memchr(sdp, '\0', len)) {
 		ret = fail(&st, "NUL byte in SDP");
 		goto out;

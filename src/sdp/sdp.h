@@ -15,7 +15,8 @@
 
 /** Capacities of the fixed-size arrays; extra items are ignored. */
 enum {
-	TES_SDP_MAX_MEDIA = 16,   /**< m-lines per session */
+	TES_SDP_MAX_MEDIA = 64,   /**< m-lines per session (an SFU
+				       subscriber has two per publisher) */
 	TES_SDP_MAX_FMTS = 48,    /**< payload types per m-line */
 	TES_SDP_MAX_RTPMAP = 48,  /**< codecs per m-line */
 	TES_SDP_MAX_EXTMAP = 16,  /**< header extensions per m-line */
@@ -208,6 +209,10 @@ struct tes_sdp_neg_media {
 	char proto[32];            /**< The offer's proto (echoed) */
 	char first_fmt[32];        /**< The offer's first format token, echoed
 				        in a rejected m-line ("0" if none) */
+	char msid_stream[24];      /**< When sending: our a=msid stream id,
+				        "" for tes_sdp_local.stream_id */
+	char msid_track[40];       /**< When sending: track id, "" for
+				        "<kind>-<mid>" */
 };
 
 /** The negotiated answer; tes_sdp_build_answer() turns it into SDP. */
@@ -258,6 +263,28 @@ int tes_sdp_negotiate(struct tes_sdp_answer *ans,
 int tes_sdp_build_answer(char *buf, size_t cap,
 			 const struct tes_sdp_answer *ans,
 			 const struct tes_sdp_local *local);
+
+/**
+ * Write a subsequent offer of ours (RFC 8829 5.2.2) for an established
+ * session: the m-lines of the description negotiated so far, in the same
+ * order with the same mids, followed by any we add.  Same ICE credentials
+ * and fingerprint (no restart), a=setup:passive (we stay the DTLS server).
+ *
+ * @param buf      Output buffer
+ * @param cap      Its capacity
+ * @param media    The m-lines, each as negotiated (kind, mid, codec,
+ *                 extensions, direction from our side, local_ssrc and
+ *                 msid when we send)
+ * @param n        Number of m-lines (at most TES_SDP_MAX_MEDIA)
+ * @param sess_id  Our o= sess-id (that of the first answer)
+ * @param version  o= sess-version, higher than any we sent before
+ * @param local    Our parameters
+ * @return Length written (without the NUL), -EINVAL, or -ENOSPC
+ */
+int tes_sdp_build_offer(char *buf, size_t cap,
+			const struct tes_sdp_neg_media *media, size_t n,
+			uint64_t sess_id, uint64_t version,
+			const struct tes_sdp_local *local);
 
 /**
  * Name of a direction as used in SDP.

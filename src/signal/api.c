@@ -7,6 +7,11 @@
  *                                           (recvonly offer -> 201 answer;
  *                                           ?name= as for whip)
  *   DELETE /rooms/{room}/participants/{id}  leave
+ *   PATCH  /rooms/{room}/participants/{id}  answer to our renegotiation
+ *                                           offer (application/sdp; the
+ *                                           offer came on the event
+ *                                           channel, GET .../events as a
+ *                                           WebSocket: see http.c)
  *   GET    /rooms                           all rooms
  *   GET    /rooms/{room}                    one room and its participants
  *   GET    /...                             static files (web/)
@@ -121,7 +126,7 @@ static void part_to_json(const struct tes_part_info *pi, void *arg)
 {
 	json_t *arr = json_object_get(arg, "participants");
 	const struct tes_part_counters *c = pi->counters;
-	json_t *cnt;
+	json_t *cnt, *pj;
 
 	cnt = json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,"
 			"s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}",
@@ -148,18 +153,22 @@ static void part_to_json(const struct tes_part_info *pi, void *arg)
 			"profile_switches", (json_int_t)c->profile_switches,
 			"resent", (json_int_t)c->resent);
 
-	json_array_append_new(arr, json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,"
-					     "s:s,s:I,s:o}",
-					     "id", pi->id,
-					     "name", pi->name,
-					     "state", pi->state,
-					     "remote", pi->remote,
-					     "audio", pi->audio_codec,
-					     "video", pi->video_codec,
-					     "srtp", pi->srtp,
-					     "profile", pi->profile,
-					     "age_ms", (json_int_t)pi->age_ms,
-					     "counters", cnt));
+	pj = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:I,s:o}",
+		       "id", pi->id,
+		       "name", pi->name,
+		       "state", pi->state,
+		       "remote", pi->remote,
+		       "audio", pi->audio_codec,
+		       "video", pi->video_codec,
+		       "srtp", pi->srtp,
+		       "profile", pi->profile,
+		       "age_ms", (json_int_t)pi->age_ms,
+		       "counters", cnt);
+	if (pi->sfu)
+		json_object_set_new(pj, "sfu", json_pack(
+			"{s:I,s:b}", "tracks", (json_int_t)pi->sfu_tracks,
+			"offer_pending", pi->sfu_offer_pending));
+	json_array_append_new(arr, pj);
 }
 
 /* ---- routes ---- */
@@ -275,6 +284,36 @@ static void whip_join(struct tes_rooms *rooms, const char *room,
 		memcpy(resp->body, res.answer, resp->body_len + 1);
 	}
 	tes_deref(res.answer);
+}
+
+/* PATCH of a participant: its answer to our renegotiation offer */
+static void answer(struct tes_rooms *rooms, const char *room, const char *id,
+		   const struct tes__http_req *req,
+		   struct tes__http_resp *resp)
+{
+	char err[256];
+	int ret;
+
+	if (strcmp(req->ctype, "application/sdp")) {
+		tes__api_error(resp, 415, "Content-Type must be "
+			       "application/sdp (an SDP answer), not \"%s\"",
+			       req->ctype);
+		return;
+	}
+	if (!req->body_len || strlen(req->body) != req->body_len) {
+		tes__api_error(resp, 400, "%s", req->body_len
+			       ? "SDP answer contains a NUL byte"
+			       : "empty SDP answer");
+		return;
+	}
+	ret = tes_rooms_answer(rooms, room, id, req->body, req->body_len, err,
+			       sizeof(err));
+	if (ret)
+		tes__api_error(resp, ret == -ENOENT ? 404
+				     : ret == -EALREADY ? 409
+				     : ret == -ENOMEM ? 503 : 400, "%s", err);
+	else
+		resp->status = 204;
 }
 
 static void canvas_png(struct tes_rooms *rooms, const char *room,
@@ -513,13 +552,21 @@ static void rooms_route(struct tes_rooms *rooms,
 	}
 
 	if (sscanf(rest, "/%31[a-z]/%63[A-Za-z0-9]%n", sub, id, &used) == 2 &&
+	    !strcmp(rest + used, "/events") && !strcmp(sub, "participants")) {
+		tes__api_error(resp, 426, "the event channel is a WebSocket");
+		return;
+	}
+	if (sscanf(rest, "/%31[a-z]/%63[A-Za-z0-9]%n", sub, id, &used) == 2 &&
 	    !rest[used] &&
 	    !strcmp(sub, "participants")) {
 		if (req->method == TES__OPTIONS) {
-			options_ok(resp, "DELETE, OPTIONS");
+			options_ok(resp, "PATCH, DELETE, OPTIONS");
+		}
+		else if (req->method == TES__PATCH) {
+			answer(rooms, room, id, req, resp);
 		}
 		else if (req->method != TES__DELETE) {
-			tes__api_not_allowed(resp, "DELETE, OPTIONS");
+			tes__api_not_allowed(resp, "PATCH, DELETE, OPTIONS");
 		}
 		else if (tes_rooms_leave(rooms, room, id)) {
 			tes__api_error(resp, 404, "no participant %s in room "

@@ -1,9 +1,13 @@
 /**
  * @file http.c  libwebsockets plumbing: one HTTP vhost on our libuv loop,
  * request bodies collected up to the configured limit, one response per
- * request written from the WRITEABLE callback.
+ * request written from the WRITEABLE callback; and the participants'
+ * event channels, WebSockets on GET /rooms/{room}/participants/{id}/events
+ * (JSON messages: we send "hello", "offer", "closed", "error"; the
+ * participant may send {"type": "answer", "sdp": ...} and "ping").
  */
 #include <libwebsockets.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -17,15 +21,38 @@ enum {
 	HDR_BUF = 2048,
 };
 
+struct pss;
+
 struct tes_signal {
 	struct lws_context *ctx;
 	bool closing;
 	struct tes_rooms *rooms;
 	const struct tes_conf *conf;
+	struct pss *chans;   /* open event channels */
 };
 
-/* Per HTTP connection (zeroed by lws). */
+/* A message waiting to go out on an event channel. */
+struct wsmsg {
+	struct wsmsg *next;
+	size_t len;
+	uint8_t buf[];       /* LWS_PRE bytes, then the text */
+};
+
+/* Per HTTP connection, or per event channel once upgraded (zeroed by
+ * lws). */
 struct pss {
+	/* event channel */
+	bool ws;
+	struct lws *wsi;
+	struct pss *next;             /* tes_signal.chans */
+	char room[TES_ROOM_NAME_MAX + 1];
+	char id[TES_PART_ID_LEN + 1];
+	bool attached;                /* the room knows of it */
+	bool close_after;             /* close once the queue is written */
+	struct wsmsg *q, **qtail;
+	char *rx;                     /* a message in fragments */
+	size_t rx_len;
+	/* HTTP request */
 	enum tes__method method;
 	char path[URI_MAX];
 	char *name;          /* ?name= (malloc'd), or NULL */
@@ -66,7 +93,8 @@ static void pss_reset(struct pss *p)
 	free(p->name);
 	free(p->body);
 	free(p->resp.body);
-	memset(p, 0, sizeof(*p));
+	p->name = p->body = p->resp.body = NULL;
+	memset(&p->method, 0, sizeof(*p) - offsetof(struct pss, method));
 }
 
 /* The response in p->resp is ready: write it when the socket can take it */
@@ -277,6 +305,238 @@ static int on_body(struct pss *p, const void *in, size_t len,
 	return 0;
 }
 
+/* ---- event channels ---- */
+
+static void chan_push(struct pss *c, const char *text)
+{
+	size_t len = strlen(text);
+	struct wsmsg *m = malloc(sizeof(*m) + LWS_PRE + len);
+
+	if (!m) {
+		c->close_after = true; /* a channel that lost a message */
+		lws_callback_on_writable(c->wsi);
+		return;
+	}
+	m->next = NULL;
+	m->len = len;
+	memcpy(m->buf + LWS_PRE, text, len);
+	*c->qtail = m;
+	c->qtail = &m->next;
+	lws_callback_on_writable(c->wsi);
+}
+
+static void chan_push_json(struct pss *c, json_t *j)
+{
+	char *text = j ? json_dumps(j, JSON_COMPACT) : NULL;
+
+	if (text)
+		chan_push(c, text);
+	free(text);
+	json_decref(j);
+}
+
+static void chan_error(struct pss *c, const char *why, bool fatal)
+{
+	chan_push_json(c, json_pack("{s:s,s:s}", "type", "error", "error",
+				    why));
+	if (fatal)
+		c->close_after = true;
+}
+
+static void on_room_event(const char *room, const char *part, json_t *ev,
+			  void *arg)
+{
+	struct tes_signal *s = arg;
+	json_t *closed = json_string("closed");
+	char *text = NULL;
+
+	for (struct pss *c = s->chans; c; c = c->next) {
+		if (!c->attached || strcmp(c->room, room) ||
+		    (part && strcmp(c->id, part)))
+			continue;
+		if (!text)
+			text = json_dumps(ev, JSON_COMPACT);
+		if (!text)
+			break;
+		chan_push(c, text);
+		if (part && json_equal(json_object_get(ev, "type"), closed))
+			c->close_after = true;
+	}
+	free(text);
+	json_decref(closed);
+}
+
+static void chan_open(struct lws *wsi, struct pss *c)
+{
+	struct tes_signal *s = lws_context_user(lws_get_context(wsi));
+	char uri[URI_MAX], room[TES_ROOM_NAME_MAX + 2], id[64];
+	int used = 0;
+
+	pss_reset(c);
+	c->ws = true;
+	c->wsi = wsi;
+	c->qtail = &c->q;
+	c->next = s->chans;
+	s->chans = c;
+
+	if (lws_hdr_copy(wsi, uri, sizeof(uri), WSI_TOKEN_GET_URI) <= 0 ||
+	    sscanf(uri, "/rooms/%65[A-Za-z0-9_-]/participants/%63[A-Za-z0-9]"
+		   "/events%n", room, id, &used) != 2 || uri[used] ||
+	    !tes_room_name_valid(room) || strlen(id) != TES_PART_ID_LEN) {
+		chan_error(c, "no such event channel: use /rooms/{room}/"
+			   "participants/{id}/events", true);
+		return;
+	}
+
+	/* one channel per participant: a newer one takes over */
+	for (struct pss *o = s->chans; o; o = o->next) {
+		if (o != c && o->attached && !strcmp(o->room, room) &&
+		    !strcmp(o->id, id)) {
+			o->attached = false;
+			chan_error(o, "replaced by a newer event channel", true);
+		}
+	}
+
+	memcpy(c->room, room, strlen(room) + 1); /* lengths checked above */
+	memcpy(c->id, id, TES_PART_ID_LEN + 1);
+	c->attached = true;
+	chan_push_json(c, json_pack("{s:s,s:s,s:s}", "type", "hello", "room",
+				    room, "id", id));
+	/* the room may answer with an offer at once: attached before */
+	if (tes_rooms_events_attach(s->rooms, room, id, true)) {
+		char why[160];
+
+		c->attached = false;
+		snprintf(why, sizeof(why), "no participant %s in room %s", id,
+			 room);
+		chan_error(c, why, true);
+	}
+}
+
+static void chan_closed(struct lws *wsi, struct pss *c)
+{
+	struct tes_signal *s = lws_context_user(lws_get_context(wsi));
+
+	for (struct pss **pp = &s->chans; *pp; pp = &(*pp)->next) {
+		if (*pp == c) {
+			*pp = c->next;
+			break;
+		}
+	}
+	if (c->attached && !s->closing)
+		(void)tes_rooms_events_attach(s->rooms, c->room, c->id, false);
+	while (c->q) {
+		struct wsmsg *m = c->q;
+
+		c->q = m->next;
+		free(m);
+	}
+	free(c->rx);
+	c->ws = false;
+	c->attached = false;
+}
+
+static void chan_message(struct tes_signal *s, struct pss *c,
+			 const char *text, size_t len)
+{
+	json_error_t jerr;
+	const char *type = NULL, *sdp = NULL;
+	char err[256];
+	json_t *j;
+	int ret;
+
+	j = json_loadb(text, len, 0, &jerr);
+	if (!j || json_unpack_ex(j, &jerr, 0, "{s:s}", "type", &type)) {
+		snprintf(err, sizeof(err), "a message is a JSON object with "
+			 "\"type\": %s", jerr.text);
+		chan_error(c, err, false);
+		goto out;
+	}
+	if (!strcmp(type, "ping")) {
+		chan_push(c, "{\"type\":\"pong\"}");
+		goto out;
+	}
+	if (strcmp(type, "answer")) {
+		snprintf(err, sizeof(err), "unknown message type \"%.64s\"",
+			 type);
+		chan_error(c, err, false);
+		goto out;
+	}
+	if (json_unpack_ex(j, &jerr, 0, "{s:s}", "sdp", &sdp)) {
+		chan_error(c, "an answer needs \"sdp\"", false);
+		goto out;
+	}
+	if (!c->attached) {
+		chan_error(c, "this channel has no participant", false);
+		goto out;
+	}
+	ret = tes_rooms_answer(s->rooms, c->room, c->id, sdp, strlen(sdp),
+			       err, sizeof(err));
+	if (ret)
+		chan_error(c, err, false);
+
+ out:
+	json_decref(j);
+}
+
+static int chan_receive(struct lws *wsi, struct pss *c, const void *in,
+			size_t len)
+{
+	struct tes_signal *s = lws_context_user(lws_get_context(wsi));
+	char *nb;
+
+	if (c->rx_len + len > s->conf->http_max_body) {
+		chan_error(c, "message too large", true);
+		free(c->rx);
+		c->rx = NULL;
+		c->rx_len = 0;
+		return 0;
+	}
+	nb = realloc(c->rx, c->rx_len + len + 1);
+	if (!nb)
+		return -1;
+	c->rx = nb;
+	memcpy(c->rx + c->rx_len, in, len);
+	c->rx_len += len;
+	if (!lws_is_final_fragment(wsi))
+		return 0;
+
+	if (lws_frame_is_binary(wsi))
+		chan_error(c, "messages are JSON text", false);
+	else
+		chan_message(s, c, c->rx, c->rx_len);
+	free(c->rx);
+	c->rx = NULL;
+	c->rx_len = 0;
+
+	return 0;
+}
+
+static int chan_writeable(struct lws *wsi, struct pss *c)
+{
+	struct wsmsg *m = c->q;
+
+	if (!m) {
+		if (!c->close_after)
+			return 0;
+		lws_close_reason(wsi, LWS_CLOSE_STATUS_NORMAL, NULL, 0);
+		return -1;
+	}
+	c->q = m->next;
+	if (!c->q)
+		c->qtail = &c->q;
+	if (lws_write(wsi, m->buf + LWS_PRE, m->len, LWS_WRITE_TEXT) <
+	    (int)m->len) {
+		free(m);
+		return -1;
+	}
+	free(m);
+	if (c->q || c->close_after)
+		lws_callback_on_writable(wsi);
+
+	return 0;
+}
+
 static int http_cb(struct lws *wsi, enum lws_callback_reasons reason,
 		   void *user, void *in, size_t len)
 {
@@ -284,6 +544,21 @@ static int http_cb(struct lws *wsi, enum lws_callback_reasons reason,
 	struct tes_signal *s;
 
 	switch (reason) {
+
+	case LWS_CALLBACK_ESTABLISHED:
+		chan_open(wsi, p);
+		return 0;
+
+	case LWS_CALLBACK_RECEIVE:
+		return chan_receive(wsi, p, in, len);
+
+	case LWS_CALLBACK_SERVER_WRITEABLE:
+		return chan_writeable(wsi, p);
+
+	case LWS_CALLBACK_CLOSED:
+		if (p && p->ws)
+			chan_closed(wsi, p);
+		return 0;
 
 	case LWS_CALLBACK_HTTP:
 		return on_request(wsi, p, in, strlen(in));
@@ -312,7 +587,7 @@ static int http_cb(struct lws *wsi, enum lws_callback_reasons reason,
 
 	case LWS_CALLBACK_CLOSED_HTTP:
 	case LWS_CALLBACK_HTTP_DROP_PROTOCOL:
-		if (p)
+		if (p && !p->ws)
 			pss_reset(p);
 		return 0;
 
@@ -387,6 +662,7 @@ int tes_signal_alloc(struct tes_signal **sp, uv_loop_t *loop,
 
 	TES_LOGI("http", "listening on http://%s:%u/", conf->http_listen,
 		 conf->http_port);
+	tes_rooms_set_event_handler(rooms, on_room_event, s);
 	*sp = s;
 
 	return 0;
@@ -400,6 +676,7 @@ void tes_signal_close(struct tes_signal *s)
 	/* with a foreign loop lws closes its handles asynchronously: the
 	 * caller keeps the loop running, then calls tes_signal_free() */
 	s->closing = true;
+	tes_rooms_set_event_handler(s->rooms, NULL, NULL);
 	lws_context_destroy(s->ctx);
 }
 

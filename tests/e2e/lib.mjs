@@ -6,7 +6,7 @@
 // drives it (with headless Chromium where needed), and prints a closing line
 // `e2e NAME: N passed, M failed`.
 
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import dgram from 'node:dgram';
 import fs from 'node:fs';
 import net from 'node:net';
@@ -217,6 +217,19 @@ export function dumpLog(server, lines = 80) {
 }
 
 // ---- the browser ----
+
+// Writes a 2 s solid-colour Y4M (who.rgb, 640x360 at 30 fps) and a 5 s sine
+// WAV (who.tone Hz) into dir, for Chromium's fake capture devices; sets
+// who.y4m and who.wav.
+export function makeMedia(dir, who) {
+  const hex = who.rgb.map((c) => c.toString(16).padStart(2, '0')).join('');
+  who.y4m = path.join(dir, `${who.name}.y4m`);
+  who.wav = path.join(dir, `${who.name}.wav`);
+  execFileSync('ffmpeg', ['-v', 'error', '-y', '-f', 'lavfi', '-i',
+    `color=c=0x${hex}:size=640x360:rate=30`, '-t', '2', '-pix_fmt', 'yuv420p', who.y4m]);
+  execFileSync('ffmpeg', ['-v', 'error', '-y', '-f', 'lavfi', '-i',
+    `sine=frequency=${who.tone}:sample_rate=48000`, '-t', '5', '-ac', '1', who.wav]);
+}
 
 export const CHROMIUM_ARGS = [
   '--no-sandbox',

@@ -3,12 +3,11 @@
 // whose cells show the participants' colours where GET /rooms/{room} says
 // the layout put them, and audio from the others; a participant alone in
 // the room hears (near) silence: mix-minus leaves its own voice out.
-import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import os from 'node:os';
 import {
-  TESSERA_ROOT, Suite, startServer, launchBrowser, openDemoPage, join, waitStats, request,
+  TESSERA_ROOT, Suite, makeMedia, startServer, launchBrowser, openDemoPage, join, waitStats, request,
   assert, assertEq, addCleanShutdownStep, poll, sleep,
 } from './lib.mjs';
 
@@ -21,15 +20,6 @@ const PEOPLE = [
 const suite = new Suite('mix', { deadlineMs: 150000 });
 let server;
 
-function makeMedia(dir, who) {
-  const hex = who.rgb.map((c) => c.toString(16).padStart(2, '0')).join('');
-  who.y4m = path.join(dir, `${who.name}.y4m`);
-  who.wav = path.join(dir, `${who.name}.wav`);
-  execFileSync('ffmpeg', ['-v', 'error', '-y', '-f', 'lavfi', '-i',
-    `color=c=0x${hex}:size=640x360:rate=30`, '-t', '2', '-pix_fmt', 'yuv420p', who.y4m]);
-  execFileSync('ffmpeg', ['-v', 'error', '-y', '-f', 'lavfi', '-i',
-    `sine=frequency=${who.tone}:sample_rate=48000`, '-t', '5', '-ac', '1', who.wav]);
-}
 
 // Reads the received <video> into a canvas and returns the RGB at each of
 // the given points (fractions of the picture).

@@ -1,0 +1,733 @@
+/**
+ * @file sfu.c  The sfu room mode: packets are forwarded, not mixed (like
+ * mediasoup or Janus's videoroom).
+ *
+ * Every participant is a publisher (what it sends us) and a subscriber
+ * (one m-line of ours per other publisher's audio and video).  Those
+ * m-lines are added by renegotiation: we send the participant an offer on
+ * its event channel and it answers (PATCH of its resource).  Packets are
+ * written once per subscriber, straight into its send buffer, with our
+ * SSRC, sequence number, timestamp and payload type for that m-line and
+ * no header extensions; the payload is never touched.  A subscriber's
+ * NACK is answered from the publisher's packet history, its PLI or FIR is
+ * passed to the publisher (at most one request per PLI_MIN_MS), and the
+ * publisher's SR is passed on with the subscriber's SSRC and timestamps
+ * so it keeps lip sync.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "room/room_int.h"
+
+enum {
+	HIST = 512,             /* video packets kept per publisher (~0.5 s
+				   at 1 Mbit/s of 1200-byte packets) */
+	PLI_MIN_MS = 500,       /* keyframe requests to one publisher */
+	REMB_EVERY_MS = 1000,   /* bandwidth we grant publishers, this often */
+	REMB_BPS = 2500000,
+	OFFER_MAX = 64 * 1024,
+	MID_MAX = 31,
+};
+
+/* One video packet of a publisher, for answering NACKs. */
+struct hist_pkt {
+	bool used;
+	bool marker;
+	uint16_t seq;
+	uint16_t len;
+	uint32_t ts;
+	uint8_t data[TES_UDP_MAX_DGRAM];
+};
+
+/* A subscriber's m-line fed by this publisher. */
+struct out {
+	struct tes__part *sub;
+	size_t idx;
+};
+
+/* What a participant sends, as an SFU publisher. */
+struct tes__pub {
+	struct hist_pkt *hist;  /* HIST entries, once video arrives */
+	struct out *outs;       /* m-lines of subscribers it feeds */
+	size_t n_outs;
+	size_t cap_outs;
+	uint64_t last_pli_ms;
+	bool key_wanted;        /* a request waits for PLI_MIN_MS */
+	uint64_t last_remb_ms;
+};
+
+/* One m-line of ours in a subscriber's session, carrying a publisher's
+ * audio or video. */
+struct track {
+	struct tes__part *src;  /* publisher (weak: cleared when it leaves) */
+	bool live;              /* its answer took the m-line: packets flow */
+	bool started;           /* the deltas are set */
+	uint16_t seq_delta;     /* ours = publisher's + delta */
+	uint32_t ts_delta;
+	uint32_t packets;       /* sent, for SR */
+	uint32_t octets;
+};
+
+/* What a participant receives, and its renegotiation. */
+struct tes__sub {
+	/* the m-lines of its session: those of its own offer as we
+	 * answered them, then ours; ours are never removed (a publisher
+	 * that leaves makes its m-lines inactive) */
+	struct tes_sdp_neg_media media[TES_SDP_MAX_MEDIA];
+	struct track tracks[TES_SDP_MAX_MEDIA];
+	size_t n_media;
+	size_t n_own;
+	/* its own accepted m-line of each kind: codec and feedback for
+	 * ours */
+	const struct tes_sdp_neg_media *tmpl[2];
+	bool bundle;
+	uint64_t sess_id;
+	uint64_t version;       /* o= version of our last description */
+	unsigned next_mid;
+	char cname[17];
+	char stream_id[17];
+	const char *fingerprint;
+	const char *addr;
+	uint16_t port;
+	char remote_ufrag[257];
+	char fp_alg[16];
+	char fp[192];
+	bool events;            /* its event channel is open */
+	bool offer_out;         /* an offer waits for its answer */
+	size_t offered_n;       /* m-lines in that offer */
+	bool dirty;             /* changed since the last offer */
+	bool logged_full;
+};
+
+static int kind_idx(enum tes_media_kind k)
+{
+	return k == TES_MEDIA_VIDEO;
+}
+
+/* ---- set-up ---- */
+
+int tes__sfu_part_init(struct tes__part *p, const struct tes_sdp_answer *ans,
+		       const struct tes_sdp_local *local)
+{
+	struct tes__sub *s;
+
+	s = calloc(1, sizeof(*s));
+	p->pub = calloc(1, sizeof(*p->pub));
+	if (!s || !p->pub) {
+		free(s);
+		free(p->pub);
+		p->pub = NULL;
+		return -ENOMEM;
+	}
+
+	memcpy(s->media, ans->media, ans->n_media * sizeof(ans->media[0]));
+	s->n_media = s->n_own = ans->n_media;
+	for (size_t i = 0; i < s->n_own; i++) {
+		const struct tes_sdp_neg_media *nm = &s->media[i];
+
+		if (!nm->accepted || (nm->kind != TES_MEDIA_AUDIO &&
+				      nm->kind != TES_MEDIA_VIDEO) ||
+		    s->tmpl[kind_idx(nm->kind)])
+			continue;
+		s->tmpl[kind_idx(nm->kind)] = nm;
+	}
+	s->bundle = ans->bundle;
+	s->sess_id = ans->sess_id;
+	s->version = 2; /* the answer's */
+	snprintf(s->cname, sizeof(s->cname), "%s", local->cname);
+	snprintf(s->stream_id, sizeof(s->stream_id), "%s", local->stream_id);
+	s->fingerprint = local->fingerprint; /* the process certificate's */
+	s->addr = local->addr;               /* the configuration's */
+	s->port = local->port;
+	memcpy(s->remote_ufrag, ans->remote_ufrag, sizeof(s->remote_ufrag));
+	memcpy(s->fp_alg, ans->fp_alg, sizeof(s->fp_alg));
+	memcpy(s->fp, ans->fp, sizeof(s->fp));
+	p->sub = s;
+
+	return 0;
+}
+
+void tes__sfu_part_free(struct tes__part *p)
+{
+	if (p->pub) {
+		free(p->pub->hist);
+		free(p->pub->outs);
+	}
+	free(p->pub);
+	free(p->sub);
+	p->pub = NULL;
+	p->sub = NULL;
+}
+
+size_t tes__sfu_tracks(const struct tes__part *p)
+{
+	size_t n = 0;
+
+	if (!p->sub)
+		return 0;
+	for (size_t i = p->sub->n_own; i < p->sub->n_media; i++)
+		n += p->sub->tracks[i].live;
+
+	return n;
+}
+
+bool tes__sfu_offer_pending(const struct tes__part *p)
+{
+	return p->sub && p->sub->offer_out;
+}
+
+/* ---- renegotiation ---- */
+
+static bool mid_taken(const struct tes__sub *s, const char *mid)
+{
+	for (size_t i = 0; i < s->n_media; i++) {
+		if (!strcmp(s->media[i].mid, mid))
+			return true;
+	}
+
+	return false;
+}
+
+static void send_offer(struct tes__part *p)
+{
+	struct tes__sub *s = p->sub;
+	struct tes_sdp_local local = {
+		.ice_ufrag = tes_ice_agent_ufrag(p->ice),
+		.ice_pwd = tes_ice_agent_pwd(p->ice),
+		.fingerprint = s->fingerprint,
+		.addr = s->addr,
+		.port = s->port,
+		.cname = s->cname,
+		.stream_id = s->stream_id,
+	};
+	char *sdp;
+	int n;
+
+	if (!s->events || s->offer_out || !s->dirty)
+		return;
+
+	sdp = malloc(OFFER_MAX);
+	if (!sdp)
+		return; /* dirty stays: the next change or tick retries */
+	n = tes_sdp_build_offer(sdp, OFFER_MAX, s->media, s->n_media,
+				s->sess_id, s->version + 1, &local);
+	if (n < 0) {
+		TES_LOGW("sfu", "%s/%s: offer does not fit (%d m-lines)",
+			 p->room->name, p->id, (int)s->n_media);
+		free(sdp);
+		s->dirty = false;
+		return;
+	}
+
+	s->version++;
+	s->offer_out = true;
+	s->offered_n = s->n_media;
+	s->dirty = false;
+	TES_LOGI("sfu", "%s/%s: offer v%llu with %zu m-lines",
+		 p->room->name, p->id, (unsigned long long)s->version,
+		 s->n_media);
+	tes__part_event(p, json_pack("{s:s,s:s,s:I}", "type", "offer", "sdp",
+				     sdp, "version", (json_int_t)s->version));
+	free(sdp);
+}
+
+/* "VP8/90000" is a VP8 stream */
+static bool same_codec(const char *stream_codec, const char *name)
+{
+	size_t n = strlen(name);
+
+	return !strncasecmp(stream_codec, name, n) && stream_codec[n] == '/';
+}
+
+/* Give subscriber q an m-line for each of p's streams it can take. */
+static void add_tracks(struct tes__part *q, struct tes__part *p)
+{
+	struct tes__sub *s = q->sub;
+	bool added = false;
+
+	if (!s->bundle) {
+		if (!s->logged_full)
+			TES_LOGW("sfu", "%s/%s: offer was not bundled: it "
+				 "receives no other participants", q->room->name,
+				 q->id);
+		s->logged_full = true;
+		return;
+	}
+
+	for (size_t k = 0; k < p->n_streams; k++) {
+		const struct tes__stream *st = &p->streams[k];
+		const struct tes_sdp_neg_media *t = s->tmpl[kind_idx(st->kind)];
+		struct tes_sdp_neg_media *nm;
+		struct out *o;
+
+		if (!st->we_recv)
+			continue;
+		if (!t || !same_codec(st->codec, t->codec.name)) {
+			TES_LOGI("sfu", "%s/%s: cannot take %s of %s",
+				 q->room->name, q->id, st->codec, p->id);
+			continue;
+		}
+		if (s->n_media == TES_SDP_MAX_MEDIA) {
+			if (!s->logged_full)
+				TES_LOGW("sfu", "%s/%s: %d m-lines: no room for "
+					 "more publishers", q->room->name,
+					 q->id, TES_SDP_MAX_MEDIA);
+			s->logged_full = true;
+			return;
+		}
+		if (p->pub->n_outs == p->pub->cap_outs) {
+			size_t cap = p->pub->cap_outs ? 2 * p->pub->cap_outs
+						      : 8;
+
+			o = realloc(p->pub->outs, cap * sizeof(*o));
+			if (!o)
+				return;
+			p->pub->outs = o;
+			p->pub->cap_outs = cap;
+		}
+
+		nm = &s->media[s->n_media];
+		*nm = *t;
+		do {
+			snprintf(nm->mid, sizeof(nm->mid), "t%u",
+				 ++s->next_mid);
+		} while (mid_taken(s, nm->mid));
+		nm->dir = TES_DIR_SENDONLY;
+		nm->we_send = true;
+		nm->we_recv = false;
+		nm->local_ssrc = tes_rand_u32() | 1;
+		memset(nm->ext_id, 0, sizeof(nm->ext_id));
+		snprintf(nm->msid_stream, sizeof(nm->msid_stream), "%s", p->id);
+		snprintf(nm->msid_track, sizeof(nm->msid_track), "%s-%s",
+			 st->kind == TES_MEDIA_VIDEO ? "video" : "audio",
+			 p->id);
+		s->tracks[s->n_media] = (struct track){.src = p};
+		p->pub->outs[p->pub->n_outs++] = (struct out){
+			.sub = q, .idx = s->n_media};
+		s->n_media++;
+		added = true;
+	}
+
+	if (added)
+		s->dirty = true;
+}
+
+static void request_key(struct tes__part *pub, uint64_t now);
+
+void tes__sfu_joined(struct tes__part *p)
+{
+	/* tracks are offered at once, not when p is connected: the others'
+	 * renegotiation overlaps p's ICE and DTLS set-up */
+	for (struct tes__part *q = p->room->parts; q; q = q->next) {
+		if (q == p || !q->sub)
+			continue;
+		add_tracks(q, p);
+		add_tracks(p, q);
+		send_offer(q);
+	}
+	send_offer(p);
+}
+
+void tes__sfu_connected(struct tes__part *p)
+{
+	/* subscribers that took p's video before it could send want a
+	 * keyframe (a browser starts with one, but not every client) */
+	for (size_t i = 0; i < p->pub->n_outs; i++) {
+		const struct out *o = &p->pub->outs[i];
+
+		if (o->sub->sub->tracks[o->idx].live &&
+		    o->sub->sub->media[o->idx].kind == TES_MEDIA_VIDEO) {
+			request_key(p, tes_now_ms());
+			break;
+		}
+	}
+}
+
+static void drop_outs_to(struct tes__pub *pub, const struct tes__part *sub)
+{
+	size_t w = 0;
+
+	for (size_t i = 0; i < pub->n_outs; i++) {
+		if (pub->outs[i].sub != sub)
+			pub->outs[w++] = pub->outs[i];
+	}
+	pub->n_outs = w;
+}
+
+void tes__sfu_leaving(struct tes__part *p)
+{
+	if (!p->sub)
+		return;
+
+	/* as a publisher: its m-lines at every subscriber go inactive */
+	for (size_t i = 0; i < p->pub->n_outs; i++) {
+		struct tes__part *q = p->pub->outs[i].sub;
+		struct tes__sub *s = q->sub;
+		size_t idx = p->pub->outs[i].idx;
+
+		s->tracks[idx].src = NULL;
+		s->tracks[idx].live = false;
+		s->media[idx].dir = TES_DIR_INACTIVE;
+		s->media[idx].we_send = false;
+		s->dirty = true;
+	}
+	p->pub->n_outs = 0;
+	for (struct tes__part *q = p->room->parts; q; q = q->next) {
+		if (q != p && q->sub)
+			send_offer(q);
+	}
+
+	/* as a subscriber: publishers stop feeding it */
+	for (size_t i = p->sub->n_own; i < p->sub->n_media; i++) {
+		struct tes__part *src = p->sub->tracks[i].src;
+
+		if (src)
+			drop_outs_to(src->pub, p);
+		p->sub->tracks[i].src = NULL;
+	}
+}
+
+void tes__sfu_events_attached(struct tes__part *p, bool attached)
+{
+	if (!p->sub)
+		return;
+	p->sub->events = attached;
+	/* an offer sent on a channel that closed may never be answered:
+	 * the next channel gets a fresh one */
+	if (!attached && p->sub->offer_out) {
+		p->sub->offer_out = false;
+		p->sub->dirty = true;
+	}
+	send_offer(p);
+}
+
+/* Check the answer's m-lines against the offer: same mids in the same
+ * order, the same DTLS transport and ICE credentials */
+static int check_answer(const struct tes__sub *s,
+			const struct tes_sdp_session *a, char *err,
+			size_t errlen)
+{
+	if (a->n_media != s->offered_n) {
+		snprintf(err, errlen, "answer has %zu m-lines, the offer had "
+			 "%zu", a->n_media, s->offered_n);
+		return -EPROTO;
+	}
+	for (size_t i = 0; i < a->n_media; i++) {
+		const struct tes_sdp_media *m = &a->media[i];
+
+		if (strcmp(m->mid, s->media[i].mid)) {
+			snprintf(err, errlen, "m-line %zu has mid \"%s\", the "
+				 "offer's is \"%s\"", i, m->mid,
+				 s->media[i].mid);
+			return -EPROTO;
+		}
+		if (!m->port)
+			continue;
+		if (strcasecmp(m->fp, s->fp) || strcasecmp(m->fp_alg,
+							    s->fp_alg)) {
+			snprintf(err, errlen, "answer changes the DTLS "
+				 "fingerprint (m-line %zu)", i);
+			return -EPROTO;
+		}
+		if (strcmp(m->ice_ufrag, s->remote_ufrag)) {
+			snprintf(err, errlen, "answer restarts ICE (m-line "
+				 "%zu): unsupported", i);
+			return -EPROTO;
+		}
+	}
+
+	return 0;
+}
+
+int tes__sfu_answer(struct tes__part *p, const char *sdp, size_t len,
+		    char *err, size_t errlen)
+{
+	struct tes__sub *s = p->sub;
+	struct tes_sdp_session *a;
+	size_t live = 0;
+	int ret;
+
+	if (!s || !s->offer_out) {
+		snprintf(err, errlen, "no offer is waiting for an answer");
+		return -EALREADY;
+	}
+
+	a = malloc(sizeof(*a));
+	if (!a) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	ret = tes_sdp_parse(a, sdp, len, err, errlen);
+	if (ret) {
+		ret = -EPROTO;
+		goto out;
+	}
+	ret = check_answer(s, a, err, errlen);
+	if (ret)
+		goto out;
+
+	for (size_t i = s->n_own; i < s->offered_n; i++) {
+		const struct tes_sdp_media *m = &a->media[i];
+		struct tes_sdp_neg_media *nm = &s->media[i];
+		struct track *t = &s->tracks[i];
+		bool was = t->live;
+
+		t->live = t->src && nm->we_send && m->port &&
+			  (m->dir == TES_DIR_RECVONLY ||
+			   m->dir == TES_DIR_SENDRECV) &&
+			  tes_sdp_rtpmap_find(m, nm->codec.pt);
+		live += t->live;
+		if (t->live && !was && nm->kind == TES_MEDIA_VIDEO)
+			request_key(t->src, tes_now_ms());
+	}
+	s->offer_out = false;
+	TES_LOGI("sfu", "%s/%s: answer v%llu: %zu tracks live",
+		 p->room->name, p->id, (unsigned long long)s->version, live);
+	send_offer(p);
+
+ out:
+	free(a);
+
+	return ret;
+}
+
+/* ---- forwarding ---- */
+
+static void put_hdr(uint8_t *hdr, bool marker, uint8_t pt, uint16_t seq,
+		    uint32_t ts, uint32_t ssrc)
+{
+	hdr[0] = 0x80;
+	hdr[1] = (uint8_t)((marker ? 0x80 : 0) | (pt & 0x7f));
+	hdr[2] = (uint8_t)(seq >> 8);
+	hdr[3] = (uint8_t)seq;
+	hdr[4] = (uint8_t)(ts >> 24);
+	hdr[5] = (uint8_t)(ts >> 16);
+	hdr[6] = (uint8_t)(ts >> 8);
+	hdr[7] = (uint8_t)ts;
+	hdr[8] = (uint8_t)(ssrc >> 24);
+	hdr[9] = (uint8_t)(ssrc >> 16);
+	hdr[10] = (uint8_t)(ssrc >> 8);
+	hdr[11] = (uint8_t)ssrc;
+}
+
+static void remember(struct tes__pub *pub, const struct tes_rtp_hdr *h)
+{
+	struct hist_pkt *e;
+
+	if (!pub->hist) {
+		pub->hist = calloc(HIST, sizeof(*pub->hist));
+		if (!pub->hist)
+			return;
+	}
+	if (h->payload_len > sizeof(e->data))
+		return;
+	e = &pub->hist[h->seq % HIST];
+	e->used = true;
+	e->seq = h->seq;
+	e->ts = h->ts;
+	e->marker = h->marker;
+	e->len = (uint16_t)h->payload_len;
+	memcpy(e->data, h->payload, h->payload_len);
+}
+
+void tes__sfu_rtp(struct tes__part *p, struct tes__stream *st,
+		  const struct tes_rtp_hdr *h)
+{
+	struct tes__pub *pub = p->pub;
+	uint8_t hdr[TES_RTP_HDR_LEN];
+
+	if (!pub)
+		return;
+	if (st->kind == TES_MEDIA_VIDEO)
+		remember(pub, h);
+
+	for (size_t i = 0; i < pub->n_outs; i++) {
+		struct tes__part *q = pub->outs[i].sub;
+		size_t idx = pub->outs[i].idx;
+		struct tes_sdp_neg_media *nm = &q->sub->media[idx];
+		struct track *t = &q->sub->tracks[idx];
+
+		if (!t->live || nm->kind != st->kind)
+			continue;
+		if (!t->started) {
+			t->seq_delta = (uint16_t)tes_rand_u32();
+			t->ts_delta = tes_rand_u32();
+			t->started = true;
+		}
+		put_hdr(hdr, h->marker, nm->codec.pt,
+			(uint16_t)(h->seq + t->seq_delta), h->ts + t->ts_delta,
+			nm->local_ssrc);
+		if (!tes__part_send_rtp2(q, hdr, sizeof(hdr), h->payload,
+					 h->payload_len)) {
+			t->packets++;
+			t->octets += (uint32_t)h->payload_len;
+		}
+	}
+}
+
+static void request_key(struct tes__part *pub, uint64_t now)
+{
+	struct tes__stream *v = tes__part_stream_by_kind(pub, TES_MEDIA_VIDEO);
+	uint8_t buf[64];
+	int n;
+
+	if (!v || !v->we_recv || !v->in_ssrc || !pub->pub)
+		return;
+	/* what cannot go now goes from the tick */
+	pub->pub->key_wanted = true;
+	if (now - pub->pub->last_pli_ms < PLI_MIN_MS)
+		return;
+
+	n = tes_rtcp_build_pli(buf, sizeof(buf), v->out_ssrc ? v->out_ssrc : 1,
+			       v->in_ssrc);
+	if (n > 0 && !tes__part_send_rtcp(pub, buf, (size_t)n)) {
+		pub->cnt.pli_out++;
+		pub->pub->last_pli_ms = now;
+		pub->pub->key_wanted = false;
+	}
+}
+
+/* The track of ours (a subscriber's m-line) an RTCP packet is about. */
+static struct track *track_of(struct tes__part *q, uint32_t ssrc,
+			      size_t *idx)
+{
+	for (size_t i = q->sub->n_own; i < q->sub->n_media; i++) {
+		if (q->sub->media[i].local_ssrc == ssrc &&
+		    q->sub->tracks[i].src) {
+			*idx = i;
+			return &q->sub->tracks[i];
+		}
+	}
+
+	return NULL;
+}
+
+static void resend(struct tes__part *q, size_t idx,
+		   const struct tes_rtcp_pkt *pkt)
+{
+	struct tes_rtcp_nack nacks[64];
+	struct track *t = &q->sub->tracks[idx];
+	const struct tes_sdp_neg_media *nm = &q->sub->media[idx];
+	struct tes__pub *pub = t->src->pub;
+	uint8_t hdr[TES_RTP_HDR_LEN];
+	int n;
+
+	if (!pub->hist || !t->started || nm->kind != TES_MEDIA_VIDEO)
+		return;
+	n = tes_rtcp_nack_entries(pkt, nacks, TES_ARRAY_SIZE(nacks));
+	for (int i = 0; i < n; i++) {
+		for (int b = -1; b < 16; b++) {
+			uint16_t seq;
+			const struct hist_pkt *e;
+
+			if (b >= 0 && !(nacks[i].blp & (1u << b)))
+				continue;
+			seq = (uint16_t)(nacks[i].pid + b + 1);
+			e = &pub->hist[(uint16_t)(seq - t->seq_delta) % HIST];
+			if (!e->used ||
+			    e->seq != (uint16_t)(seq - t->seq_delta))
+				continue;
+			put_hdr(hdr, e->marker, nm->codec.pt, seq,
+				e->ts + t->ts_delta, nm->local_ssrc);
+			if (!tes__part_send_rtp2(q, hdr, sizeof(hdr), e->data,
+						 e->len))
+				q->cnt.resent++;
+		}
+	}
+}
+
+/* Pass a publisher's SR on to each subscriber, in its terms. */
+static void forward_sr(struct tes__part *p, const struct tes_rtcp_pkt *sr)
+{
+	const struct tes__stream *st = NULL;
+	uint8_t buf[64];
+	int n;
+
+	for (size_t i = 0; i < p->n_streams; i++) {
+		if (p->streams[i].in_ssrc == sr->ssrc)
+			st = &p->streams[i];
+	}
+	if (!st)
+		return;
+
+	for (size_t i = 0; i < p->pub->n_outs; i++) {
+		struct tes__part *q = p->pub->outs[i].sub;
+		size_t idx = p->pub->outs[i].idx;
+		const struct tes_sdp_neg_media *nm = &q->sub->media[idx];
+		const struct track *t = &q->sub->tracks[idx];
+
+		if (!t->live || !t->started || nm->kind != st->kind)
+			continue;
+		n = tes_rtcp_build_sr(buf, sizeof(buf), nm->local_ssrc,
+				      sr->ntp, sr->rtp_ts + t->ts_delta,
+				      t->packets, t->octets);
+		if (n > 0)
+			(void)tes__part_send_rtcp(q, buf, (size_t)n);
+	}
+}
+
+void tes__sfu_rtcp(struct tes__part *p, const uint8_t *buf, size_t len)
+{
+	struct tes_rtcp_iter it;
+	struct tes_rtcp_pkt pkt;
+	struct track *t;
+	size_t idx;
+
+	if (!p->sub)
+		return;
+
+	tes_rtcp_iter_init(&it, buf, len);
+	while (!tes_rtcp_next(&it, &pkt)) {
+		if (pkt.pt == TES_RTCP_SR) {
+			forward_sr(p, &pkt);
+		}
+		else if (pkt.pt == TES_RTCP_RTPFB &&
+			 pkt.count == TES_RTCP_FMT_NACK) {
+			t = track_of(p, pkt.media_ssrc, &idx);
+			if (t)
+				resend(p, idx, &pkt);
+		}
+		else if (pkt.pt == TES_RTCP_PSFB &&
+			 (pkt.count == TES_RTCP_FMT_PLI ||
+			  pkt.count == TES_RTCP_FMT_FIR)) {
+			/* FIR names its target in the FCI; PLI in the
+			 * header (Chrome puts the same SSRC in both) */
+			uint32_t ssrc = pkt.media_ssrc;
+
+			if (pkt.count == TES_RTCP_FMT_FIR && pkt.fci_len >= 4)
+				ssrc = (uint32_t)pkt.fci[0] << 24 |
+				       (uint32_t)pkt.fci[1] << 16 |
+				       (uint32_t)pkt.fci[2] << 8 | pkt.fci[3];
+			t = track_of(p, ssrc, &idx);
+			if (t)
+				request_key(t->src, tes_now_ms());
+		}
+	}
+}
+
+void tes__sfu_tick(struct tes__part *p, uint64_t now_ms)
+{
+	struct tes__stream *v;
+	uint8_t buf[64];
+	int n;
+
+	if (!p->pub || p->state != TES__PART_CONNECTED)
+		return;
+
+	if (p->pub->key_wanted)
+		request_key(p, now_ms);
+
+	/* grant publishers the bandwidth of a good picture: without REMB a
+	 * browser sends at its start rate */
+	v = tes__part_stream_by_kind(p, TES_MEDIA_VIDEO);
+	if (!v || !v->we_recv || !v->in_ssrc ||
+	    now_ms - p->pub->last_remb_ms < REMB_EVERY_MS)
+		return;
+	p->pub->last_remb_ms = now_ms;
+	n = tes_rtcp_build_remb(buf, sizeof(buf), v->out_ssrc ? v->out_ssrc : 1,
+				REMB_BPS, &v->in_ssrc, 1);
+	if (n > 0)
+		(void)tes__part_send_rtcp(p, buf, (size_t)n);
+}
