@@ -342,7 +342,11 @@
     }
     const report = await pc.getStats();
     report.forEach((r) => {
-      const pub = r.type === 'inbound-rtp' ? publisherOf.get(r.mid) : undefined;
+      // an m-line the server added (sfu): another participant's track,
+      // or one whose participant left (counted nowhere)
+      const forwarded = r.type === 'inbound-rtp' && r.mid !== undefined && !session.own.has(r.mid);
+      const pub = forwarded ? publisherOf.get(r.mid) : undefined;
+      if (forwarded && pub === undefined) return;
       if (pub !== undefined) {
         const tile = session.tiles.get(pub);
         const f = out.forwarded[pub] || (out.forwarded[pub] = {

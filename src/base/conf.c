@@ -26,6 +26,7 @@ enum key_type {
 	KEY_CODEC,
 	KEY_BOOL,
 	KEY_RECFMT,
+	KEY_ROOM_MODES,
 };
 
 struct key_def {
@@ -57,6 +58,13 @@ static const struct key_def keys[] = {
 	{"rooms", "max_rooms", KEY_U32, OFF(max_rooms), 1, 100000},
 	/* the mixer sizes its per-tick arrays for 256 */
 	{"rooms", "max_participants", KEY_U32, OFF(max_participants), 1, 256},
+	{"rooms", "mix_max_participants", KEY_U32, OFF(mix_max_participants),
+	 0, 256},
+	{"rooms", "modes", KEY_ROOM_MODES, 0, 0, 0, 0},
+	{"mixer", "fallback_missed_pct", KEY_U32, OFF(fallback_missed_pct), 1,
+	 100},
+	{"mixer", "fallback_after_s", KEY_U32, OFF(fallback_after_s), 0, 600},
+	{"mixer", "fallback_retry_s", KEY_U32, OFF(fallback_retry_s), 1, 3600},
 	{"mixer", "threads", KEY_U32, OFF(mixer_threads), 0, 64},
 	{"mixer", "audio_speakers", KEY_U32, OFF(audio_speakers), 1, 8},
 	{"mixer", "placeholder_after_ms", KEY_U32, OFF(placeholder_after_ms),
@@ -252,8 +260,11 @@ static void set_value(struct loader *ld, void *base, const struct key_def *k,
 			}
 		}
 		err_at(ld, val, "%s.%s: unknown room mode \"%s\" (this build "
-		       "knows: echo, mix)", k->section, k->name, s);
+		       "knows: echo, mix, sfu)", k->section, k->name, s);
 		break;
+
+	case KEY_ROOM_MODES:
+		break; /* a mapping: load_room_modes() */
 
 	case KEY_NAME:
 		if (!valid_name(s) || strlen(s) >= k->size) {
@@ -296,6 +307,64 @@ static void set_value(struct loader *ld, void *base, const struct key_def *k,
 	}
 }
 
+static bool room_name_ok(const char *s)
+{
+	return valid_name(s) && strlen(s) <= TES_CONF_ROOM_MAX;
+}
+
+/* rooms.modes: {room: mode, ...} */
+static void load_room_modes(struct loader *ld, struct fy_node *map)
+{
+	struct tes_conf *c = ld->c;
+	struct fy_node_pair *p;
+	void *it = NULL;
+
+	if (fy_node_get_type(map) != FYNT_MAPPING) {
+		err_at(ld, map, "rooms.modes must be a mapping of room names "
+		       "to modes");
+		return;
+	}
+	c->n_room_modes = 0; /* the file's list replaces the built-in one */
+	while ((p = fy_node_mapping_iterate(map, &it))) {
+		struct fy_node *kn = fy_node_pair_key(p);
+		const char *room = kn ? fy_node_get_scalar0(kn) : NULL;
+		static const struct key_def mode_key = {
+			"rooms", "modes", KEY_MODE,
+			offsetof(struct tes_conf_room_mode, mode),
+			sizeof(((struct tes_conf_room_mode *)0)->mode), 0, 0};
+		struct tes_conf_room_mode *rm;
+		int before = ld->errors;
+
+		if (!room || !room_name_ok(room)) {
+			err_at(ld, kn, "rooms.modes: a room name is 1..%d of A-Z "
+			       "a-z 0-9 - _, not \"%s\"", TES_CONF_ROOM_MAX,
+			       room ? room : "?");
+			continue;
+		}
+		if (c->n_room_modes == TES_CONF_MAX_ROOM_MODES) {
+			err_at(ld, kn, "rooms.modes: more than %d rooms",
+			       TES_CONF_MAX_ROOM_MODES);
+			return;
+		}
+		rm = &c->room_modes[c->n_room_modes];
+		memset(rm, 0, sizeof(*rm));
+		strcpy(rm->room, room);
+		set_value(ld, rm, &mode_key, fy_node_pair_value(p));
+		if (ld->errors == before)
+			c->n_room_modes++;
+	}
+}
+
+const char *tes_conf_room_mode(const struct tes_conf *c, const char *room)
+{
+	for (size_t i = 0; i < c->n_room_modes; i++) {
+		if (!strcmp(c->room_modes[i].room, room))
+			return c->room_modes[i].mode;
+	}
+
+	return c->default_mode;
+}
+
 static void load_section(struct loader *ld, const char *section,
 			 struct fy_node *map)
 {
@@ -324,7 +393,10 @@ static void load_section(struct loader *ld, const char *section,
 			       name ? name : "?");
 			continue;
 		}
-		set_value(ld, ld->c, k, fy_node_pair_value(p));
+		if (k->type == KEY_ROOM_MODES)
+			load_room_modes(ld, fy_node_pair_value(p));
+		else
+			set_value(ld, ld->c, k, fy_node_pair_value(p));
 	}
 }
 
@@ -531,6 +603,10 @@ void tes_conf_defaults(struct tes_conf *c)
 	strcpy(c->default_mode, "mix");
 	c->max_rooms = 1000;
 	c->max_participants = 64;
+	c->mix_max_participants = 0;
+	c->fallback_missed_pct = 25;
+	c->fallback_after_s = 5;
+	c->fallback_retry_s = 30;
 	c->mixer_threads = 0;
 	c->audio_speakers = 3;
 	c->placeholder_after_ms = 3000;

@@ -18,6 +18,14 @@ enum {
 	TES_CONF_PATH_MAX = 1024,
 	TES_CONF_NAME_MAX = 32,
 	TES_CONF_MAX_PROFILES = 8,
+	TES_CONF_MAX_ROOM_MODES = 64,
+	TES_CONF_ROOM_MAX = 64,   /**< longest room name (as in room.h) */
+};
+
+/** rooms.modes: a room that does not start in rooms.default_mode. */
+struct tes_conf_room_mode {
+	char room[TES_CONF_ROOM_MAX + 1];  /**< Room name */
+	char mode[8];                      /**< "echo", "mix", "sfu" */
 };
 
 /** One output profile: an encode that many participants share. */
@@ -48,6 +56,25 @@ struct tes_conf {
 	char default_mode[TES_CONF_NAME_MAX];  /**< rooms.default_mode */
 	uint32_t max_rooms;                    /**< rooms.max_rooms */
 	uint32_t max_participants;             /**< rooms.max_participants */
+	uint32_t mix_max_participants;         /**< rooms.mix_max_participants:
+						    a mixed room past this
+						    forwards (sfu) instead;
+						    0: no limit */
+	struct tes_conf_room_mode room_modes[TES_CONF_MAX_ROOM_MODES];
+						/**< rooms.modes */
+	size_t n_room_modes;                   /**< Entries in room_modes */
+	uint32_t fallback_missed_pct;          /**< mixer.fallback_missed_pct:
+						    a room whose mixer misses
+						    more than this share of
+						    ticks ... */
+	uint32_t fallback_after_s;             /**< mixer.fallback_after_s:
+						    ... this many seconds in a
+						    row forwards instead;
+						    0: never */
+	uint32_t fallback_retry_s;             /**< mixer.fallback_retry_s:
+						    it mixes again after this
+						    long (doubling while the
+						    overload lasts) */
 	uint32_t mixer_threads;                /**< mixer.threads, 0 = cores */
 	uint32_t audio_speakers;               /**< mixer.audio_speakers (K) */
 	uint32_t placeholder_after_ms;         /**< mixer.placeholder_after_ms */
@@ -89,6 +116,16 @@ void tes_conf_defaults(struct tes_conf *c);
  * @return Number of errors (0 = valid), or -errno when unreadable
  */
 int tes_conf_load(struct tes_conf *c, const char *path, FILE *errout);
+
+/**
+ * The mode a room starts in: its rooms.modes entry, else
+ * rooms.default_mode.
+ *
+ * @param c     Configuration
+ * @param room  Room name
+ * @return "echo", "mix" or "sfu"
+ */
+const char *tes_conf_room_mode(const struct tes_conf *c, const char *room);
 
 /**
  * Load a YAML document from memory (for tests and fuzzing).

@@ -26,6 +26,7 @@ enum {
 	KEYFRAME_GAP_MS = 1000,   /* at most one requested keyframe a second */
 	RTCP_EVERY_TICKS = 50,    /* SR + REMB once a second */
 	REMB_BPS = 2500000,       /* what we let browsers send us */
+	FEEDBACK_AFTER_MS = 4000, /* a receiver's estimate counts after */
 	AENC_SLOTS = TES_AMIX_MAX_K + 1,
 	OPUS_MAX = 1276,
 	LAT_SAMPLES = 1024,       /* latency samples kept for percentiles */
@@ -269,6 +270,12 @@ void tes__mix_feedback(struct tes__mix *m, struct tes__part *p)
 	int old = tes__mix_profile_of(m, p), c;
 
 	if (!mi || n < 2)
+		return;
+	/* an estimate says something of our stream once it has flowed a
+	 * while: one made of something else (forwarded tracks, when the
+	 * room forwarded before) starts low and would move the receiver
+	 * down at once */
+	if (tes_now_ms() - mi->since_ms < FEEDBACK_AFTER_MS)
 		return;
 
 	c = tes_prof_sel_update(&mi->sel, kbps, n, mi->est_bps, mi->lost,

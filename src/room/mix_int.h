@@ -58,6 +58,7 @@ struct tes__mixin {
 		uint32_t id;             /* packet id in that profile */
 	} sent[TES__SENT_MAP];           /* loop: what NACKs can ask for */
 	uint64_t est_bps;                /* loop: its last REMB */
+	uint64_t since_ms;               /* loop: when it began to get the mix */
 	uint8_t lost;                    /* loop: its last fraction lost */
 	const struct tes_acodec *acodec; /* audio codec, NULL: no audio in */
 	struct tes_adec *adec;           /* the room's audio job */

@@ -349,6 +349,7 @@ int tes__mixin_alloc(struct tes__part *p, struct tes__mixctx *ctx)
 	mi->num = p->num;
 	mi->prof = -1;
 	mi->await_key = true;
+	mi->since_ms = tes_now_ms();
 
 	err = tes_slot_alloc(&mi->slot);
 	for (size_t i = 0; !err && i < p->n_streams; i++) {

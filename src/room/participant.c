@@ -128,7 +128,7 @@ static void recv_rtp(struct tes__part *p, uint8_t *buf, size_t len)
 	/* the room mode decides what happens to media */
 	if (p->room->mix)
 		tes__mix_rtp(p, st, &h);
-	else if (p->sub)
+	else if (p->room->sfu)
 		tes__sfu_rtp(p, st, &h);
 	else
 		tes__echo_rtp(p, st, buf, len);
@@ -166,7 +166,7 @@ static void recv_rtcp(struct tes__part *p, uint8_t *buf, size_t len)
 
 	if (p->room->mix)
 		tes__mix_rtcp(p, buf, len);
-	else if (p->sub)
+	else if (p->room->sfu)
 		tes__sfu_rtcp(p, buf, len);
 	else
 		tes__echo_rtcp(p, buf, len);
@@ -242,7 +242,7 @@ static void dtls_done(int err, const struct tes_dtls_keys *keys, void *arg)
 		 (unsigned long long)(tes_now_ms() - p->joined_ms));
 	if (p->mix)
 		tes__mix_connected(p);
-	if (p->sub)
+	if (p->room->sfu)
 		tes__sfu_connected(p);
 }
 
@@ -329,7 +329,7 @@ void tes__part_tick(struct tes__part *p, uint64_t now)
 		return;
 	}
 
-	if (p->pub)
+	if (p->room->sfu)
 		tes__sfu_tick(p, now);
 
 	consent = tes_ice_agent_consent_ms(p->ice);
@@ -450,7 +450,9 @@ int tes__part_alloc(struct tes__part **pp, struct tes__room *room,
 	for (size_t i = 0; i < ans->n_media; i++)
 		add_stream(p, &ans->media[i]);
 
-	if (room->sfu) {
+	/* a mixed room may turn to forwarding: every participant but an
+	 * echo room's can take forwarded tracks */
+	if (room->sfu || room->mix) {
 		e = tes__sfu_part_init(p, ans, &local);
 		if (e) {
 			snprintf(err, errlen, "out of memory");

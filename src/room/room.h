@@ -101,7 +101,10 @@ struct tes_room_cell {
 /** One room as shown by the admin API. */
 struct tes_room_info {
 	const char *name;        /**< Room name */
-	const char *mode;        /**< Room mode ("echo", "mix") */
+	const char *mode;        /**< Room mode ("echo", "mix", "sfu") */
+	const char *mode_reason; /**< Why it is in that mode */
+	uint64_t mode_since_ms;  /**< Time in that mode */
+	uint32_t mode_switches;  /**< Switches between mix and sfu */
 	size_t participants;     /**< Number of participants */
 	uint64_t age_ms;         /**< Time since the room was created */
 	const char *layout;      /**< Mix: layout preset, else NULL */
@@ -281,6 +284,22 @@ void tes_rooms_foreach(struct tes_rooms *r, tes_room_info_h *h, void *arg);
  */
 int tes_rooms_describe(struct tes_rooms *r, const char *room,
 		       tes_room_info_h *rh, tes_part_info_h *ph, void *arg);
+
+/**
+ * Switch a live room between mixing and forwarding, and keep it there
+ * (no automatic fallback or return for it any more).  Participants stay
+ * connected: in sfu they get the others' tracks by renegotiation; back in
+ * mix those m-lines go inactive and the mix resumes.  A switch to sfu
+ * finishes the room's recordings and streams.
+ *
+ * @param r     Registry
+ * @param room  Room name
+ * @param mode  "mix" or "sfu"
+ * @return 0, -ENOENT no such room, -EINVAL unknown mode, -EPERM an echo
+ *         room, or the negative errno of starting the mixer
+ */
+int tes_rooms_set_mode(struct tes_rooms *r, const char *room,
+		       const char *mode);
 
 /**
  * Switch a mixed room's layout preset; the next video tick uses it.

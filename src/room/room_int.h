@@ -97,6 +97,19 @@ struct tes__room {
 	struct tes__mix *mix;          /* mix mode, or NULL (echo) */
 	bool sfu;                      /* sfu mode: forward, do not mix */
 	const struct tes__events *events; /* registry's event sink */
+	/* why it is in its mode, and the automatic switches */
+	char mode_reason[128];
+	bool mode_pinned;              /* rooms.modes or PUT: no automatic
+					  switch */
+	enum { TES__BY_NONE, TES__BY_SIZE, TES__BY_LOAD } fallback;
+	uint64_t mode_since_ms;
+	uint32_t mode_switches;
+	uint64_t watch_ms;             /* overload watch: last sample */
+	uint64_t watch_ticks;          /* ticks due at it */
+	uint64_t watch_missed;         /* ticks missed at it */
+	uint32_t bad_seconds;          /* samples over the share, in a row */
+	uint64_t retry_at_ms;          /* overload: mix again then */
+	uint32_t retry_s;              /* overload: the hold, doubling */
 };
 
 /* participant.c */
@@ -168,6 +181,8 @@ int tes__sfu_part_init(struct tes__part *p, const struct tes_sdp_answer *ans,
 		       const struct tes_sdp_local *local);
 void tes__sfu_part_free(struct tes__part *p);
 void tes__sfu_joined(struct tes__part *p);
+void tes__sfu_start(struct tes__room *rm);
+void tes__sfu_stop(struct tes__room *rm);
 void tes__sfu_connected(struct tes__part *p);
 void tes__sfu_leaving(struct tes__part *p);
 void tes__sfu_rtp(struct tes__part *p, struct tes__stream *st,

@@ -26,6 +26,7 @@ struct tes_rooms {
 };
 
 static void watch_layouts(struct tes_rooms *r);
+static void check_size(struct tes_rooms *r, struct tes__room *rm);
 
 bool tes_room_name_valid(const char *name)
 {
@@ -125,7 +126,183 @@ static void part_remove(struct tes_rooms *r, struct tes__room *rm,
 				     why));
 	room_unlink_part(rm, p);
 	tes_deref(p);
+	if (rm->parts)
+		check_size(r, rm);
 	room_remove_if_empty(r, rm);
+}
+
+/* the mode names a room's mode points to (static strings) */
+static const char *mode_name(const char *m)
+{
+	return !strcmp(m, "sfu") ? "sfu" : !strcmp(m, "mix") ? "mix" : "echo";
+}
+
+static void room_event(struct tes__room *rm, json_t *ev)
+{
+	if (ev && rm->events->h)
+		rm->events->h(rm->name, NULL, ev, rm->events->arg);
+	json_decref(ev);
+}
+
+/* Mix or forward from now on; participants stay connected */
+static int room_switch(struct tes_rooms *r, struct tes__room *rm, bool sfu,
+		       const char *why)
+{
+	struct tes__mix *m = NULL;
+	int err;
+
+	if (rm->sfu != sfu) {
+		if (sfu) {
+			for (struct tes__part *p = rm->parts; p; p = p->next)
+				tes__mixin_detach(p);
+			tes__mix_close(rm->mix);
+			rm->mix = NULL;
+			rm->sfu = true;
+			tes__sfu_start(rm);
+		}
+		else {
+			err = tes__mix_alloc(&m, rm, &r->mixctx);
+			if (err) {
+				TES_LOGW("room", "%s: cannot mix again (%s); "
+					 "it keeps forwarding", rm->name,
+					 strerror(-err));
+				return err;
+			}
+			tes__sfu_stop(rm);
+			rm->sfu = false;
+			rm->mix = m;
+			for (struct tes__part *p = rm->parts; p; p = p->next) {
+				err = tes__mixin_alloc(p, &r->mixctx);
+				if (err)
+					TES_LOGW("room", "%s/%s: not mixed (%s)",
+						 rm->name, p->id,
+						 strerror(-err));
+				else if (p->state == TES__PART_CONNECTED)
+					tes__mix_connected(p);
+			}
+			tes__recs_auto(tes__mix_recs(m));
+			/* a new mixer counts from zero */
+			rm->watch_ms = rm->watch_ticks = rm->watch_missed = 0;
+			rm->bad_seconds = 0;
+		}
+		rm->mode = sfu ? "sfu" : "mix";
+		rm->mode_since_ms = tes_now_ms();
+		rm->mode_switches++;
+	}
+	snprintf(rm->mode_reason, sizeof(rm->mode_reason), "%s", why);
+	TES_LOGI("room", "%s: mode %s: %s", rm->name, rm->mode, why);
+	room_event(rm, json_pack("{s:s,s:s,s:s}", "type", "mode", "mode",
+				 rm->mode, "reason", why));
+
+	return 0;
+}
+
+/* rooms.mix_max_participants: forward while the room is bigger */
+static void check_size(struct tes_rooms *r, struct tes__room *rm)
+{
+	uint32_t max = r->deps.conf->mix_max_participants;
+	char why[128];
+
+	if (rm->mode_pinned || !max || !strcmp(rm->mode, "echo"))
+		return;
+	if (!rm->sfu && rm->n_parts > max) {
+		snprintf(why, sizeof(why), "%zu participants: more than "
+			 "rooms.mix_max_participants (%u)", rm->n_parts, max);
+		if (!room_switch(r, rm, true, why))
+			rm->fallback = TES__BY_SIZE;
+	}
+	else if (rm->sfu && rm->fallback == TES__BY_SIZE &&
+		 rm->n_parts <= max) {
+		snprintf(why, sizeof(why), "%zu participants: within "
+			 "rooms.mix_max_participants (%u) again", rm->n_parts,
+			 max);
+		if (!room_switch(r, rm, false, why))
+			rm->fallback = TES__BY_NONE;
+	}
+}
+
+/*
+ * Overload: once a second, the share of the mixer's ticks (audio and
+ * every profile's video) it missed; more than mixer.fallback_missed_pct
+ * for mixer.fallback_after_s samples in a row and the room forwards.  It
+ * mixes again after mixer.fallback_retry_s, twice as long each time it
+ * falls back again soon after.
+ */
+static void check_load(struct tes_rooms *r, struct tes__room *rm,
+		       uint64_t now)
+{
+	const struct tes_conf *c = r->deps.conf;
+	struct tes_room_info ri;
+	uint64_t ticks, missed, dt, dm;
+	char why[128];
+
+	if (rm->mode_pinned || !c->fallback_after_s)
+		return;
+	if (rm->sfu) {
+		if (rm->fallback == TES__BY_LOAD && now >= rm->retry_at_ms) {
+			snprintf(why, sizeof(why), "trying to mix again after "
+				 "%u s of forwarding", rm->retry_s);
+			if (!room_switch(r, rm, false, why))
+				rm->fallback = TES__BY_NONE;
+		}
+		return;
+	}
+	if (!rm->mix || now - rm->watch_ms < 1000)
+		return;
+
+	memset(&ri, 0, sizeof(ri));
+	tes__mix_info(rm->mix, &ri);
+	missed = ri.audio_missed + ri.video_missed;
+	ticks = ri.audio_ticks + ri.audio_missed + ri.video_frames +
+		ri.video_missed;
+	dt = ticks - rm->watch_ticks;
+	dm = missed - rm->watch_missed;
+	if (rm->watch_ms && dt && dm * 100 > dt * c->fallback_missed_pct)
+		rm->bad_seconds++;
+	else
+		rm->bad_seconds = 0;
+	rm->watch_ms = now;
+	rm->watch_ticks = ticks;
+	rm->watch_missed = missed;
+	if (rm->bad_seconds < c->fallback_after_s)
+		return;
+
+	/* a room that falls back soon after it came back holds longer */
+	rm->retry_s = rm->retry_s && now - rm->mode_since_ms <
+				     2000ull * rm->retry_s
+			      ? TES_MIN(2 * rm->retry_s, 3600u)
+			      : c->fallback_retry_s;
+	snprintf(why, sizeof(why), "overload: the mixer missed %llu of %llu "
+		 "ticks in the last second, %u s in a row",
+		 (unsigned long long)dm, (unsigned long long)dt,
+		 rm->bad_seconds);
+	rm->bad_seconds = 0;
+	if (!room_switch(r, rm, true, why)) {
+		rm->fallback = TES__BY_LOAD;
+		rm->retry_at_ms = now + 1000ull * rm->retry_s;
+	}
+}
+
+int tes_rooms_set_mode(struct tes_rooms *r, const char *room,
+		       const char *mode)
+{
+	struct tes__room *rm = room_find(r, room);
+	int err;
+
+	if (!rm)
+		return -ENOENT;
+	if (strcmp(mode, "mix") && strcmp(mode, "sfu"))
+		return -EINVAL;
+	if (!strcmp(rm->mode, "echo"))
+		return -EPERM;
+	err = room_switch(r, rm, !strcmp(mode, "sfu"),
+			  "set by PUT /rooms/{room}/mode");
+	if (!err) {
+		rm->mode_pinned = true;
+		rm->fallback = TES__BY_NONE;
+	}
+
+	return err;
 }
 
 static void timer_cb(uv_timer_t *t)
@@ -138,6 +315,7 @@ static void timer_cb(uv_timer_t *t)
 		struct tes__part *p, *pnext;
 
 		rnext = rm->next;
+		check_load(r, rm, now);
 		for (p = rm->parts; p; p = pnext) {
 			pnext = p->next;
 			tes__part_tick(p, now);
@@ -360,10 +538,14 @@ void tes_rooms_join(struct tes_rooms *r, const char *room, const char *name,
 			return;
 		}
 		snprintf(rm->name, sizeof(rm->name), "%s", room);
-		rm->mode = r->deps.conf->default_mode;
+		rm->mode = mode_name(tes_conf_room_mode(r->deps.conf, room));
 		rm->sfu = !strcmp(rm->mode, "sfu");
 		rm->events = &r->events;
-		rm->created_ms = tes_now_ms();
+		rm->created_ms = rm->mode_since_ms = tes_now_ms();
+		rm->mode_pinned = tes_conf_room_mode(r->deps.conf, room) !=
+				  r->deps.conf->default_mode;
+		snprintf(rm->mode_reason, sizeof(rm->mode_reason), "%s",
+			 rm->mode_pinned ? "rooms.modes" : "rooms.default_mode");
 		created = true;
 		if (!strcmp(rm->mode, "mix") &&
 		    tes__mix_alloc(&rm->mix, rm, &r->mixctx)) {
@@ -408,8 +590,9 @@ void tes_rooms_join(struct tes_rooms *r, const char *room, const char *name,
 	p->next = rm->parts;
 	rm->parts = p;
 	rm->n_parts++;
-	if (p->sub)
+	if (rm->sfu)
 		tes__sfu_joined(p);
+	check_size(r, rm);
 
 	res->status = 201;
 	memcpy(res->id, p->id, sizeof(res->id));
@@ -489,6 +672,9 @@ static void room_info(const struct tes__room *rm, struct tes_room_info *ri,
 	memset(ri, 0, sizeof(*ri));
 	ri->name = rm->name;
 	ri->mode = rm->mode;
+	ri->mode_reason = rm->mode_reason;
+	ri->mode_since_ms = now - rm->mode_since_ms;
+	ri->mode_switches = rm->mode_switches;
 	ri->participants = rm->n_parts;
 	ri->age_ms = now - rm->created_ms;
 	if (rm->mix)
@@ -543,7 +729,7 @@ int tes_rooms_describe(struct tes_rooms *r, const char *room,
 			.profile = rm->mix ? tes__mix_profile_name(rm->mix, p)
 					   : "",
 			.age_ms = now - p->joined_ms,
-			.sfu = p->sub != NULL,
+			.sfu = rm->sfu,
 			.sfu_tracks = tes__sfu_tracks(p),
 			.sfu_offer_pending = tes__sfu_offer_pending(p),
 			.counters = &cnt,

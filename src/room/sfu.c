@@ -64,6 +64,7 @@ struct track {
 	struct tes__part *src;  /* publisher (weak: cleared when it leaves) */
 	bool live;              /* its answer took the m-line: packets flow */
 	bool started;           /* the deltas are set */
+	bool answered;          /* an answer took it (live is set earlier) */
 	uint16_t seq_delta;     /* ours = publisher's + delta */
 	uint32_t ts_delta;
 	uint32_t packets;       /* sent, for SR */
@@ -190,6 +191,8 @@ static bool mid_taken(const struct tes__sub *s, const char *mid)
 	return false;
 }
 
+static void request_key(struct tes__part *pub, uint64_t now);
+
 static void send_offer(struct tes__part *p)
 {
 	struct tes__sub *s = p->sub;
@@ -225,12 +228,40 @@ static void send_offer(struct tes__part *p)
 	s->offer_out = true;
 	s->offered_n = s->n_media;
 	s->dirty = false;
+	/* a browser takes a sendonly m-line's packets once it has applied
+	 * the offer, before it answers: forwarding starts now, which saves
+	 * the answer's round trip; an answer that refuses stops it */
+	for (size_t i = s->n_own; i < s->n_media; i++) {
+		struct track *t = &s->tracks[i];
+
+		if (!t->src || t->live || !s->media[i].we_send)
+			continue;
+		t->live = true;
+		if (s->media[i].kind == TES_MEDIA_VIDEO)
+			request_key(t->src, tes_now_ms());
+	}
 	TES_LOGI("sfu", "%s/%s: offer v%llu with %zu m-lines",
 		 p->room->name, p->id, (unsigned long long)s->version,
 		 s->n_media);
 	tes__part_event(p, json_pack("{s:s,s:s,s:I}", "type", "offer", "sdp",
 				     sdp, "version", (json_int_t)s->version));
 	free(sdp);
+}
+
+/*
+ * An m-line for a new track of this kind: one whose publisher left (its
+ * mid stays; only the msid and SSRC change), else a new one at the end.
+ * SIZE_MAX when the session is full.
+ */
+static size_t free_mline(const struct tes__sub *s, enum tes_media_kind kind)
+{
+	for (size_t i = s->n_own; i < s->n_media; i++) {
+		if (!s->tracks[i].src && s->media[i].kind == kind &&
+		    s->media[i].dir == TES_DIR_INACTIVE)
+			return i;
+	}
+
+	return s->n_media < TES_SDP_MAX_MEDIA ? s->n_media : SIZE_MAX;
 }
 
 /* "VP8/90000" is a VP8 stream */
@@ -261,6 +292,7 @@ static void add_tracks(struct tes__part *q, struct tes__part *p)
 		const struct tes_sdp_neg_media *t = s->tmpl[kind_idx(st->kind)];
 		struct tes_sdp_neg_media *nm;
 		struct out *o;
+		size_t idx;
 
 		if (!st->we_recv)
 			continue;
@@ -269,7 +301,8 @@ static void add_tracks(struct tes__part *q, struct tes__part *p)
 				 q->room->name, q->id, st->codec, p->id);
 			continue;
 		}
-		if (s->n_media == TES_SDP_MAX_MEDIA) {
+		idx = free_mline(s, st->kind);
+		if (idx == SIZE_MAX) {
 			if (!s->logged_full)
 				TES_LOGW("sfu", "%s/%s: %d m-lines: no room for "
 					 "more publishers", q->room->name,
@@ -288,12 +321,15 @@ static void add_tracks(struct tes__part *q, struct tes__part *p)
 			p->pub->cap_outs = cap;
 		}
 
-		nm = &s->media[s->n_media];
-		*nm = *t;
-		do {
-			snprintf(nm->mid, sizeof(nm->mid), "t%u",
-				 ++s->next_mid);
-		} while (mid_taken(s, nm->mid));
+		nm = &s->media[idx];
+		if (idx == s->n_media) {
+			*nm = *t;
+			do {
+				snprintf(nm->mid, sizeof(nm->mid), "t%u",
+					 ++s->next_mid);
+			} while (mid_taken(s, nm->mid));
+			s->n_media++;
+		}
 		nm->dir = TES_DIR_SENDONLY;
 		nm->we_send = true;
 		nm->we_recv = false;
@@ -303,18 +339,15 @@ static void add_tracks(struct tes__part *q, struct tes__part *p)
 		snprintf(nm->msid_track, sizeof(nm->msid_track), "%s-%s",
 			 st->kind == TES_MEDIA_VIDEO ? "video" : "audio",
 			 p->id);
-		s->tracks[s->n_media] = (struct track){.src = p};
+		s->tracks[idx] = (struct track){.src = p};
 		p->pub->outs[p->pub->n_outs++] = (struct out){
-			.sub = q, .idx = s->n_media};
-		s->n_media++;
+			.sub = q, .idx = idx};
 		added = true;
 	}
 
 	if (added)
 		s->dirty = true;
 }
-
-static void request_key(struct tes__part *pub, uint64_t now);
 
 void tes__sfu_joined(struct tes__part *p)
 {
@@ -342,6 +375,51 @@ void tes__sfu_connected(struct tes__part *p)
 			request_key(p, tes_now_ms());
 			break;
 		}
+	}
+}
+
+void tes__sfu_start(struct tes__room *rm)
+{
+	for (struct tes__part *p = rm->parts; p; p = p->next) {
+		for (struct tes__part *q = rm->parts; q; q = q->next) {
+			if (q != p && p->sub && q->sub)
+				add_tracks(p, q);
+		}
+	}
+	for (struct tes__part *p = rm->parts; p; p = p->next) {
+		if (p->sub)
+			send_offer(p);
+	}
+}
+
+/* Every m-line of ours at p goes inactive */
+static void stop_tracks(struct tes__part *p)
+{
+	struct tes__sub *s = p->sub;
+
+	for (size_t i = s->n_own; i < s->n_media; i++) {
+		if (!s->tracks[i].src)
+			continue;
+		s->tracks[i].src = NULL;
+		s->tracks[i].live = false;
+		s->media[i].dir = TES_DIR_INACTIVE;
+		s->media[i].we_send = false;
+		s->dirty = true;
+	}
+}
+
+void tes__sfu_stop(struct tes__room *rm)
+{
+	for (struct tes__part *p = rm->parts; p; p = p->next) {
+		if (!p->sub)
+			continue;
+		p->pub->n_outs = 0;
+		p->pub->key_wanted = false;
+		stop_tracks(p);
+	}
+	for (struct tes__part *p = rm->parts; p; p = p->next) {
+		if (p->sub)
+			send_offer(p);
 	}
 }
 
@@ -472,15 +550,18 @@ int tes__sfu_answer(struct tes__part *p, const char *sdp, size_t len,
 		const struct tes_sdp_media *m = &a->media[i];
 		struct tes_sdp_neg_media *nm = &s->media[i];
 		struct track *t = &s->tracks[i];
-		bool was = t->live;
 
-		t->live = t->src && nm->we_send && m->port &&
+		/* (live since the offer went out) */
+		t->live = t->live && t->src && nm->we_send && m->port &&
 			  (m->dir == TES_DIR_RECVONLY ||
 			   m->dir == TES_DIR_SENDRECV) &&
 			  tes_sdp_rtpmap_find(m, nm->codec.pt);
 		live += t->live;
-		if (t->live && !was && nm->kind == TES_MEDIA_VIDEO)
+		/* the keyframe asked for with the offer may have come before
+		 * a slow page applied it: ask again */
+		if (t->live && !t->answered && nm->kind == TES_MEDIA_VIDEO)
 			request_key(t->src, tes_now_ms());
+		t->answered = t->live;
 	}
 	s->offer_out = false;
 	TES_LOGI("sfu", "%s/%s: answer v%llu: %zu tracks live",
@@ -716,6 +797,17 @@ void tes__sfu_tick(struct tes__part *p, uint64_t now_ms)
 	if (!p->pub || p->state != TES__PART_CONNECTED)
 		return;
 
+	/* a subscriber that has not answered yet may have applied the offer
+	 * after the last keyframe went by, and cannot ask for one itself
+	 * before it answers: keyframes keep coming (every PLI_MIN_MS) */
+	for (size_t i = 0; !p->pub->key_wanted && i < p->pub->n_outs; i++) {
+		const struct out *o = &p->pub->outs[i];
+		const struct track *t = &o->sub->sub->tracks[o->idx];
+
+		if (t->live && !t->answered &&
+		    o->sub->sub->media[o->idx].kind == TES_MEDIA_VIDEO)
+			p->pub->key_wanted = true;
+	}
 	if (p->pub->key_wanted)
 		request_key(p, now_ms);
 

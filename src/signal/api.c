@@ -14,6 +14,7 @@
  *                                           WebSocket: see http.c)
  *   GET    /rooms                           all rooms
  *   GET    /rooms/{room}                    one room and its participants
+ *   PUT    /rooms/{room}/mode               {"mode": "mix" | "sfu"}
  *   GET    /...                             static files (web/)
  */
 #include <jansson.h>
@@ -90,6 +91,11 @@ static void room_detail(const struct tes_room_info *ri, void *arg)
 
 	json_object_set_new(obj, "name", json_string(ri->name));
 	json_object_set_new(obj, "mode", json_string(ri->mode));
+	json_object_set_new(obj, "mode_reason", json_string(ri->mode_reason));
+	json_object_set_new(obj, "mode_since_ms",
+			    json_integer((json_int_t)ri->mode_since_ms));
+	json_object_set_new(obj, "mode_switches",
+			    json_integer((json_int_t)ri->mode_switches));
 	json_object_set_new(obj, "age_ms", json_integer((json_int_t)ri->age_ms));
 	json_object_set_new(obj, "participants", json_array());
 	if (!ri->layout)
@@ -374,6 +380,45 @@ json_t *tes__api_body(const struct tes__http_req *req,
 	return body;
 }
 
+static const char MODE_BODY[] = "{\"mode\": \"mix\" or \"sfu\"}";
+
+static void set_mode(struct tes_rooms *rooms, const char *room,
+		     const struct tes__http_req *req,
+		     struct tes__http_resp *resp)
+{
+	json_error_t jerr;
+	const char *mode = NULL;
+	json_t *body;
+	int err;
+
+	body = tes__api_body(req, resp, MODE_BODY);
+	if (!body)
+		return;
+	if (json_unpack_ex(body, &jerr, 0, "{s:s}", "mode", &mode)) {
+		tes__api_error(resp, 400, "body must be %s: %s", MODE_BODY,
+			       jerr.text);
+		json_decref(body);
+		return;
+	}
+
+	err = tes_rooms_set_mode(rooms, room, mode);
+	if (err == -ENOENT)
+		tes__api_error(resp, 404, "no such room: %s", room);
+	else if (err == -EINVAL)
+		tes__api_error(resp, 400, "unknown mode \"%s\": a room mixes "
+			       "(\"mix\") or forwards (\"sfu\")", mode);
+	else if (err == -EPERM)
+		tes__api_error(resp, 409, "room %s is an echo room: its mode "
+			       "cannot change", room);
+	else if (err)
+		tes__api_error(resp, 503, "cannot switch room %s to %s: %s",
+			       room, mode, strerror(-err));
+	else
+		tes__api_json(resp, 200, json_pack("{s:s,s:s}", "room", room,
+						   "mode", mode));
+	json_decref(body);
+}
+
 static const char LAYOUT_BODY[] = "{\"layout\": \"name\"}";
 
 static void layout_name(const char *name, void *arg)
@@ -540,6 +585,14 @@ static void rooms_route(struct tes_rooms *rooms,
 	if (!strncmp(rest, "/streams", strlen("/streams"))) {
 		tes__api_recordings(rooms, room, true,
 				    rest + strlen("/streams"), req, resp);
+		return;
+	}
+
+	if (!strcmp(rest, "/mode")) {
+		if (req->method != TES__PUT)
+			tes__api_not_allowed(resp, "PUT");
+		else
+			set_mode(rooms, room, req, resp);
 		return;
 	}
 

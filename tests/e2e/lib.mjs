@@ -114,10 +114,11 @@ for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
 // ---- the server ----
 
 // Starts tessera with a temp config on free ports and waits until GET /rooms answers.
+// Overload fallback (mixer.fallback_after_s) is off unless `fallback` is true.
 // Returns { base, httpPort, mediaPort, dir, logFile, log(), stop(), proc }.
 export async function startServer({
   configExtra = '', consentTimeoutMs = 10000, env = {}, mode = 'mix', mixerExtra = '',
-  roomsExtra = '',
+  roomsExtra = '', fallback = false,
   layoutsFile = path.join(TESSERA_ROOT, 'conf', 'layouts.yaml'),
 } = {}) {
   if (!fs.existsSync(TESSERA_BIN)) throw new Error(`TESSERA_BIN not found: ${TESSERA_BIN}`);
@@ -144,6 +145,8 @@ export async function startServer({
     roomsExtra,
     'mixer:',
     `  layouts: ${layoutsFile}`,
+    // a loaded test machine must not turn mixed rooms into sfu ones
+    fallback ? '' : '  fallback_after_s: 0',
     mixerExtra,
     configExtra,
   ].join('\n') + '\n');
@@ -218,15 +221,15 @@ export function dumpLog(server, lines = 80) {
 
 // ---- the browser ----
 
-// Writes a 2 s solid-colour Y4M (who.rgb, 640x360 at 30 fps) and a 5 s sine
+// Writes a 2 s solid-colour Y4M (who.rgb, `size` at 30 fps) and a 5 s sine
 // WAV (who.tone Hz) into dir, for Chromium's fake capture devices; sets
 // who.y4m and who.wav.
-export function makeMedia(dir, who) {
+export function makeMedia(dir, who, size = '640x360') {
   const hex = who.rgb.map((c) => c.toString(16).padStart(2, '0')).join('');
   who.y4m = path.join(dir, `${who.name}.y4m`);
   who.wav = path.join(dir, `${who.name}.wav`);
   execFileSync('ffmpeg', ['-v', 'error', '-y', '-f', 'lavfi', '-i',
-    `color=c=0x${hex}:size=640x360:rate=30`, '-t', '2', '-pix_fmt', 'yuv420p', who.y4m]);
+    `color=c=0x${hex}:size=${size}:rate=30`, '-t', '2', '-pix_fmt', 'yuv420p', who.y4m]);
   execFileSync('ffmpeg', ['-v', 'error', '-y', '-f', 'lavfi', '-i',
     `sine=frequency=${who.tone}:sample_rate=48000`, '-t', '5', '-ac', '1', who.wav]);
 }

@@ -4,7 +4,10 @@
 // renegotiation (an offer on the event channel, answered with PATCH), and
 // shows each in a tile with the sender's colour.  A fourth joins: the
 // three receive its tracks within 3 s.  One leaves: its tracks end at the
-// others.  The server forwards: it decodes and encodes nothing.
+// others.  The server forwards: it decodes and encodes nothing.  PUT
+// /rooms/{room}/mode switches the live room to mixing and back.  In a mixed
+// room with rooms.mix_max_participants 2, a third participant turns it to
+// sfu, and it mixes again when one leaves; nobody is disconnected.
 import {
   Suite, makeMedia, startServer, launchBrowser, openDemoPage, join, leave, pageStats, request,
   assert, assertEq, addCleanShutdownStep, poll,
@@ -60,9 +63,12 @@ async function waitForwarded(who, from, timeoutMs, minFrames = 10) {
 }
 
 suite.test('server, media files and four browsers', async () => {
-  server = suite.server = await startServer({ mode: 'sfu' });
+  server = suite.server = await startServer({ mode: 'mix',
+    roomsExtra: `  modes: {${ROOM}: sfu}\n  mix_max_participants: 2` });
   for (const who of PEOPLE) {
-    makeMedia(server.dir, who);
+    // small pictures: four browsers decoding three streams each share
+    // two cores
+    makeMedia(server.dir, who, '320x180');
     who.browser = await launchBrowser([
       `--use-file-for-fake-video-capture=${who.y4m}`,
       `--use-file-for-fake-audio-capture=${who.wav}`,
@@ -133,8 +139,74 @@ suite.test('one leaves: its tiles go at the others, the rest keep flowing', asyn
   await waitForwarded(PEOPLE[0], [PEOPLE[2], PEOPLE[3]], 5000);
 });
 
+const putMode = (room, mode) => request(`${server.base}/rooms/${room}/mode`, {
+  method: 'PUT', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ mode }) });
+
+// Waits until every page receives the mix (1280x720, frames rising) on its
+// own video and shows no tiles.
+async function waitMixed(people, timeoutMs) {
+  for (const who of people) {
+    const s0 = await pageStats(who.page);
+    const ok = await poll(async () => {
+      const s = await pageStats(who.page);
+      const tiles = await who.page.evaluate(() => document.querySelectorAll('video[data-publisher]').length);
+      return s.inboundVideo.frameWidth === 1280 && !tiles
+        && s.inboundVideo.framesDecoded > s0.inboundVideo.framesDecoded + 10 ? s : null;
+    }, timeoutMs, 200);
+    assert(ok, `${who.name} does not get the mix: ${JSON.stringify((await pageStats(who.page)).inboundVideo)}`);
+  }
+}
+
+suite.test('PUT mode mix: the same participants get the mix; PUT sfu: tiles again', async () => {
+  const here = [PEOPLE[0], PEOPLE[2], PEOPLE[3]];
+  let r = await putMode(ROOM, 'mix');
+  assertEq(r.status, 200, 'PUT mode mix');
+  await waitMixed(here, 15000);
+  r = await request(`${server.base}/rooms/${ROOM}`);
+  assertEq(r.json.mode, 'mix', 'mode after PUT');
+  assert(/PUT/.test(r.json.mode_reason), `reason: ${r.json.mode_reason}`);
+  assertEq(r.json.participants.length, 3, 'participants after the switch');
+  r = await putMode(ROOM, 'sfu');
+  assertEq(r.status, 200, 'PUT mode sfu');
+  for (const who of here) await waitForwarded(who, here.filter((p) => p !== who), 15000);
+  r = await putMode(ROOM, 'echo');
+  assertEq(r.status, 400, 'PUT mode echo');
+  r = await putMode('no-such-room', 'mix');
+  assertEq(r.status, 404, 'PUT mode of an unknown room');
+});
+
+suite.test('mix_max_participants 2: a third turns a mixed room to sfu, a leave turns it back', async () => {
+  const GROW = 'grow-test'; // mix by default (rooms.modes names only sfu-test)
+  for (const who of PEOPLE) if (who !== PEOPLE[1]) assertEq(await leave(who.page), 200, 'DELETE');
+  const [a, b, c] = [PEOPLE[0], PEOPLE[1], PEOPLE[2]];
+  for (const who of [a, b]) {
+    const r = await join(who.page, GROW, { name: who.name });
+    who.id = new URL(r.location).pathname.split('/').pop();
+  }
+  await waitMixed([a, b], 20000);
+  let r = await request(`${server.base}/rooms/${GROW}`);
+  assertEq(r.json.mode, 'mix', 'two participants: mix');
+  const rc = await join(c.page, GROW, { name: c.name });
+  c.id = new URL(rc.location).pathname.split('/').pop();
+  r = await request(`${server.base}/rooms/${GROW}`);
+  assertEq(r.json.mode, 'sfu', 'three participants: sfu');
+  console.log(`  ${r.json.mode_reason}`);
+  assert(/mix_max_participants/.test(r.json.mode_reason), `reason: ${r.json.mode_reason}`);
+  for (const who of [a, b, c]) await waitForwarded(who, [a, b, c].filter((p) => p !== who), 20000);
+  assertEq(await leave(c.page), 200, 'DELETE');
+  r = await request(`${server.base}/rooms/${GROW}`);
+  assertEq(r.json.mode, 'mix', 'two again: mix');
+  assertEq(r.json.mode_switches, 2, 'switches');
+  await waitMixed([a, b], 20000);
+  for (const who of [a, b]) {
+    assertEq((await pageStats(who.page)).connectionState, 'connected', `${who.name} stayed connected`);
+  }
+  r = await request(`${server.base}/rooms/${GROW}`);
+  assertEq(r.json.participants.map((p) => p.id).sort().join(), [a.id, b.id].sort().join(), 'the same participants');
+});
+
 suite.test('bad answers get 4xx with a reason', async () => {
-  const base = `${server.base}/rooms/${ROOM}/participants/${PEOPLE[0].id}`;
+  const base = `${server.base}/rooms/grow-test/participants/${PEOPLE[0].id}`;
   const patch = (body, ctype = 'application/sdp') => request(base, {
     method: 'PATCH', headers: { 'Content-Type': ctype }, body });
   let r = await patch('v=0\r\n');
@@ -142,7 +214,7 @@ suite.test('bad answers get 4xx with a reason', async () => {
   assert(r.json && /no offer/.test(r.json.error), `reason: ${r.text}`);
   r = await patch('{}', 'application/json');
   assertEq(r.status, 415, 'wrong content type');
-  r = await request(`${server.base}/rooms/${ROOM}/participants/AAAAAAAAAAAAAAAA`, {
+  r = await request(`${server.base}/rooms/grow-test/participants/AAAAAAAAAAAAAAAA`, {
     method: 'PATCH', headers: { 'Content-Type': 'application/sdp' }, body: 'v=0\r\n' });
   assertEq(r.status, 404, 'unknown participant');
 });

@@ -185,3 +185,40 @@ TES_TEST(conf_auto_record)
 
 	return 0;
 }
+
+/* rooms.modes (a room's own mode), mix_max_participants and the
+ * overload fallback keys */
+TES_TEST(conf_room_modes)
+{
+	struct tes_conf c;
+	char err[1024];
+
+	TEST_OK(load(&c, "rooms:\n  default_mode: mix\n  modes: {town-hall: "
+		     "sfu, selftest: echo}\n  mix_max_participants: 9\n"
+		     "mixer:\n  fallback_after_s: 0\n", err, sizeof(err)));
+	TEST_EQ(c.n_room_modes, 2);
+	TEST_STREQ(tes_conf_room_mode(&c, "town-hall"), "sfu");
+	TEST_STREQ(tes_conf_room_mode(&c, "selftest"), "echo");
+	TEST_STREQ(tes_conf_room_mode(&c, "other"), "mix");
+	TEST_ASSERT(tes_conf_room_mode(&c, "other") == c.default_mode);
+	TEST_EQ(c.mix_max_participants, 9);
+	TEST_EQ(c.fallback_after_s, 0);
+	TEST_EQ(c.fallback_missed_pct, 25); /* default */
+
+	/* a bad mode and a bad name are both reported, with lines */
+	TEST_EQ(load(&c, "rooms:\n  modes:\n    a: sfu\n    b: fast\n"
+		     "    \"bad name\": mix\n", err, sizeof(err)), 2);
+	TEST_ASSERT(strstr(err, "test.yaml:4:8: error: rooms.modes: unknown "
+			   "room mode \"fast\""));
+	TEST_ASSERT(strstr(err, "test.yaml:5:6: error: rooms.modes: a room "
+			   "name"));
+	TEST_EQ(c.n_room_modes, 1);
+	TEST_STREQ(tes_conf_room_mode(&c, "a"), "sfu");
+
+	TEST_EQ(load(&c, "rooms:\n  modes: [a, b]\n", err, sizeof(err)), 1);
+	TEST_ASSERT(strstr(err, "must be a mapping"));
+	TEST_EQ(load(&c, "mixer:\n  fallback_missed_pct: 0\n", err,
+		     sizeof(err)), 1);
+
+	return 0;
+}
