@@ -485,6 +485,16 @@ static void finish(struct tes__rec *r)
 		uv_mutex_lock(&r->lock);
 		ok = !r->info.err;
 		uv_mutex_unlock(&r->lock);
+		if (ok && r->aac) {
+			/* the AAC encoder still holds its lookahead (about
+			 * 40 ms): out before the trailer, or the end of the
+			 * audio is lost */
+			ret = tes__aac_flush(r->aac, aac_out, r);
+			if (ret) {
+				fail(r, ret, "cannot finish the audio");
+				ok = false;
+			}
+		}
 		if (ok) {
 			ret = av_write_trailer(r->fc);
 			if (ret < 0)

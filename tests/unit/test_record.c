@@ -4,13 +4,14 @@
  * writer thread into WebM, Matroska and MP4; libavformat reads the files
  * back (codecs, size, packet counts, durations).  Also: no overwriting,
  * codec/container mismatches, an unwritable directory, a recording that
- * never saw a keyframe, and a file read while it is still being written
- * (what a kill -9 leaves).
+ * never saw a keyframe, a file read while it is still being written
+ * (what a kill -9 leaves), and HLS's AAC reaching the end of the audio.
  */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
 #include <signal.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -128,6 +129,8 @@ struct probe {
 	int apkts;
 	double vdur;  /* seconds: last video pts - first */
 	double adur;  /* seconds: last audio pts + duration - first */
+	double aend;  /* seconds: end of the last audio packet after the
+			 first video frame */
 	int slot_dups; /* video frames in the frame slot of the previous */
 };
 
@@ -190,6 +193,9 @@ static int probe(const char *path, struct probe *pr)
 	if (ai >= 0 && pr->apkts)
 		pr->adur = (double)(alast - afirst) *
 			   av_q2d(fc->streams[ai]->time_base);
+	if (vi >= 0 && ai >= 0 && pr->vpkts && pr->apkts)
+		pr->aend = (double)alast * av_q2d(fc->streams[ai]->time_base) -
+			   (double)vfirst * av_q2d(fc->streams[vi]->time_base);
 	ret = 0;
 out:
 	avformat_close_input(&fc);
@@ -422,12 +428,66 @@ TES_TEST(record_write_error)
 	return 0;
 }
 
+/* HLS (as FLV) carries the mix as AAC: at the stop the encoder's
+ * lookahead is drained before the trailer, so the audio reaches the end
+ * of the Opus fed (not about 40 ms short of it) */
+TES_TEST(record_hls_audio_end)
+{
+	struct tes__rec_params prm = {.fmt = TES__REC_HLS, .h264 = true,
+				      .width = W, .height = H, .fps = FPS,
+				      .channels = 1};
+	struct tes__rec *rec = NULL;
+	struct tes__rec_info ri;
+	struct dirent *de;
+	struct probe pr;
+	char dir[128], path[160];
+	DIR *d;
+	int ret;
+
+	tmp_path(dir, sizeof(dir), "hls");
+	TEST_OK(mkdir(dir, 0755));
+	snprintf(path, sizeof(path), "%s/index.m3u8", dir);
+	prm.path = path;
+	TEST_OK(tes__rec_alloc(&rec, &prm));
+	TEST_OK(feed_media(rec, "H264", SECONDS, 0));
+	TEST_OK(tes__rec_stop(rec));
+	tes__rec_get_info(rec, &ri);
+	rec = tes_deref(rec);
+	ret = probe(path, &pr);
+
+	d = opendir(dir);
+	while (d && (de = readdir(d))) {
+		char f[sizeof(dir) + sizeof(de->d_name) + 1];
+
+		snprintf(f, sizeof(f), "%s/%s", dir, de->d_name);
+		if (de->d_name[0] != '.')
+			unlink(f);
+	}
+	if (d)
+		closedir(d);
+	rmdir(dir);
+
+	TEST_OK(ret);
+	TEST_EQ(ri.err, 0);
+	if (getenv("TES_TEST_VERBOSE"))
+		fprintf(stderr, "  hls: v %d pkts, a %d pkts, audio ends "
+			"%.4f s after the first frame\n", pr.vpkts, pr.apkts,
+			pr.aend);
+	TEST_EQ(pr.acodec, AV_CODEC_ID_AAC);
+	TEST_EQ(pr.vpkts, SECONDS * FPS);
+	/* the Opus fed ends SECONDS after the first keyframe */
+	TEST_ASSERT(fabs(pr.aend - SECONDS) <= 1024.0 / 48000);
+
+	return 0;
+}
+
 /* Opus blocks of 960 become AAC frames of 1024 on the same timeline;
  * a missing block is filled with silence, not squeezed out */
 struct aac_seen {
 	int n;
 	int64_t first;
 	int64_t last;
+	int64_t end;   /* last pts + duration */
 	int bad_order;
 };
 
@@ -440,6 +500,7 @@ static int aac_count(AVPacket *pkt, void *arg)
 	else if (pkt->pts <= s->last)
 		s->bad_order++;
 	s->last = pkt->pts;
+	s->end = pkt->pts + pkt->duration;
 	s->n++;
 	return 0;
 }
@@ -483,6 +544,16 @@ TES_TEST(record_aac_from_opus)
 	TEST_EQ(seen.bad_order, 0);
 	TEST_EQ(seen.first, 480000 - 1024);  /* its priming frame */
 	TEST_ASSERT(seen.last >= 480000 + 88 * 1024);
+
+	/* the end: the short last frame and the encoder's lookahead come
+	 * out, up to the last sample fed */
+	TEST_OK(tes__aac_flush(aac, aac_count, &seen));
+	TEST_OK(tes__aac_flush(aac, aac_count, &seen));  /* once is enough */
+	TEST_EQ(seen.bad_order, 0);
+	if (getenv("TES_TEST_VERBOSE"))
+		fprintf(stderr, "  aac: %d packets, end %lld (fed to %d)\n",
+			seen.n, (long long)seen.end, 480000 + 100 * 960);
+	TEST_ASSERT(llabs(seen.end - (480000 + 100 * 960)) <= 1024);
 
 	avcodec_parameters_free(&par);
 	tes_deref(aac);
