@@ -541,7 +541,7 @@ static void venc_done(int err, void *arg)
 	}
 	pc.n = sorted_parts(m->room, pc.parts, TES_ARRAY_SIZE(pc.parts));
 	tes__recs_video(m->recs, (size_t)pc.prof, j->au, j->au_len, j->au_key,
-			j->due_us);
+			vp->cfg->width, vp->cfg->height, j->due_us);
 
 	if (vp->codec == tes_vcodec_find("VP8"))
 		(void)tes_vp8_packetize(j->au, j->au_len, MAX_PAYLOAD,

@@ -63,13 +63,15 @@ static bool running(const struct rec_ent *e)
 }
 
 void tes__recs_video(struct tes__recs *rs, size_t prof, const uint8_t *au,
-		     size_t len, bool key, uint64_t pts_us)
+		     size_t len, bool key, int width, int height,
+		     uint64_t pts_us)
 {
 	for (size_t i = 0; rs && i < RECS_MAX; i++) {
 		struct rec_ent *e = &rs->e[i];
 
 		if (e->used && !e->stopped && e->prof == prof)
-			tes__rec_video(e->rec, au, len, key, pts_us);
+			tes__rec_video(e->rec, au, len, key, width, height,
+				       pts_us);
 	}
 }
 
@@ -342,8 +344,6 @@ int tes__recs_start(struct tes__recs *rs, const char *profile,
 			 formats[fi].ext);
 
 	prm.path = e->path;
-	prm.width = pc->width;
-	prm.height = pc->height;
 	prm.fps = pc->fps;
 	ret = tes__rec_alloc(&e->rec, &prm);
 	if (ret) {

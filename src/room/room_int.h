@@ -129,7 +129,8 @@ void tes__recs_auto(struct tes__recs *rs);
 int tes__recs_hls_file(struct tes__recs *rs, const char *name, char *path,
 		       size_t len);
 void tes__recs_video(struct tes__recs *rs, size_t prof, const uint8_t *au,
-		     size_t len, bool key, uint64_t pts_us);
+		     size_t len, bool key, int width, int height,
+		     uint64_t pts_us);
 void tes__recs_audio(struct tes__recs *rs, const uint8_t *pkt, size_t len,
 		     uint64_t pts_us);
 bool tes__recs_uses(const struct tes__recs *rs, size_t prof);
