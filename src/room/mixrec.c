@@ -24,6 +24,7 @@ struct rec_ent {
 	char path[TES_CONF_PATH_MAX + 128];
 	size_t prof;
 	const char *format;
+	enum tes__rec_fmt fmt;
 	bool want_key;        /* ask the profile for a keyframe */
 	bool stopped;         /* stop() ran: the file is final */
 	uint64_t started_ms;  /* wall clock, ms since 1970 */
@@ -140,6 +141,25 @@ static void describe(const struct tes__recs *rs, const struct rec_ent *e,
 	d.dropped = ri.dropped;
 	d.started_ms = e->started_ms;
 	h(&d, arg);
+}
+
+int tes__recs_can_resize(struct tes__recs *rs, size_t prof, char *why,
+			 size_t len)
+{
+	for (size_t i = 0; rs && i < RECS_MAX; i++) {
+		const struct rec_ent *e = &rs->e[i];
+
+		if (e->prof != prof || tes__rec_fmt_resizable(e->fmt) ||
+		    !running(e))
+			continue;
+		snprintf(why, len, "%s %s (%s) of profile %s is running: %s "
+			 "cannot change the video size within one file; stop "
+			 "it first", e->fmt == TES__REC_FLV ||
+			 e->fmt == TES__REC_HLS ? "stream" : "recording",
+			 e->id, e->format, rs->prof[prof]->name, e->format);
+		return -EBUSY;
+	}
+	return 0;
 }
 
 static struct rec_ent *find(struct tes__recs *rs, const char *id)
@@ -355,6 +375,7 @@ int tes__recs_start(struct tes__recs *rs, const char *profile,
 	e->used = true;
 	e->prof = k;
 	e->format = formats[fi].name;
+	e->fmt = prm.fmt;
 	e->want_key = true;
 	e->started_ms = (uint64_t)now * 1000u;
 	rs->seq++;

@@ -110,6 +110,8 @@ const char *tes__mix_profile_name(struct tes__mix *m, struct tes__part *p);
 int tes__mix_profile_of(struct tes__mix *m, const struct tes__part *p);
 void tes__mix_info(struct tes__mix *m, struct tes_room_info *ri);
 void tes__mix_set_layout(struct tes__mix *m, const char *name);
+int tes__mix_set_size(struct tes__mix *m, const char *profile, int width,
+		      int height, char *err, size_t errlen);
 struct tes_frame *tes__mix_snapshot(struct tes__mix *m);
 
 struct tes__recs *tes__mix_recs(struct tes__mix *m);
@@ -135,6 +137,10 @@ void tes__recs_audio(struct tes__recs *rs, const uint8_t *pkt, size_t len,
 		     uint64_t pts_us);
 bool tes__recs_uses(const struct tes__recs *rs, size_t prof);
 bool tes__recs_take_key(struct tes__recs *rs, size_t prof);
+/* 0 when profile prof may change its video size, else -EBUSY and why (a
+ * running recording or stream whose format cannot follow, named) */
+int tes__recs_can_resize(struct tes__recs *rs, size_t prof, char *why,
+			 size_t len);
 
 /* mixpart.c: the mix room mode, participant side */
 int tes__mixin_alloc(struct tes__part *p, struct tes__mixctx *ctx);
