@@ -136,7 +136,8 @@ static int encode_fifo(struct tes__aac *a, int n, tes__aac_h *h, void *arg)
 	if (ret < 0)
 		return ret;
 	for (int c = 0; c < a->channels; c++) {
-		memcpy(a->frame->data[c], a->fifo[c], sizeof(float) * (size_t)n);
+		memcpy(a->frame->data[c], a->fifo[c],
+		       sizeof(float) * (size_t)n);
 		memmove(a->fifo[c], a->fifo[c] + n,
 			sizeof(float) * (size_t)(a->fifo_n - n));
 	}
