@@ -673,6 +673,7 @@ static void video_tick(uv_timer_t *t)
 		if (k >= 0 && all[i]->state == TES__PART_CONNECTED)
 			used[k] = true;
 	}
+	tes__recs_poll(m->recs);
 	for (size_t k = 0; k < m->n_prof; k++) {
 		/* a recording keeps its profile encoding, and starts it on a
 		 * keyframe */

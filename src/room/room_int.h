@@ -142,6 +142,24 @@ bool tes__recs_take_key(struct tes__recs *rs, size_t prof);
 int tes__recs_can_resize(struct tes__recs *rs, size_t prof, char *why,
 			 size_t len);
 
+/*
+ * A recording or stream changed state; event is its new state, as in
+ * d->state: "waiting" (just started), "recording" (file started, or a
+ * stream connected again), "reconnecting", "stopped" or "failed".  Loop
+ * thread.  d is valid during the call.
+ */
+typedef void (tes__rec_event_h)(const struct tes_rec_desc *d,
+				const char *event, void *arg);
+/* Set (h NULL: clear) the handler of a room's recording events.  Changes
+ * made on the loop (start, stop, and the stops at the room's end, inside
+ * tes__mix_close) are told at once; those of the writer threads at the
+ * next tes__recs_poll(). */
+void tes__recs_on_event(struct tes__recs *rs, tes__rec_event_h *h,
+			void *arg);
+/* Look for state changes of the writers (the mix calls it every video
+ * tick) and tell them to the event handler. */
+void tes__recs_poll(struct tes__recs *rs);
+
 /* mixpart.c: the mix room mode, participant side */
 int tes__mixin_alloc(struct tes__part *p, struct tes__mixctx *ctx);
 void tes__mixin_detach(struct tes__part *p);
