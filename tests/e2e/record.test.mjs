@@ -19,7 +19,7 @@ import {
 
 const ROOM = 'record-test';
 const SECONDS = 10;
-const suite = new Suite('record', { deadlineMs: 150000 });
+const suite = new Suite('record', { deadlineMs: 165000 });
 let server, browser, recDir;
 const pages = [];
 
