@@ -33,6 +33,7 @@ struct tes__aac {
 	int fifo_n;          /* samples per channel waiting */
 	int64_t fifo_pts;    /* media time of fifo[.][0], in samples */
 	bool started;
+	bool flushed;        /* the end was sent to the encoder */
 };
 
 static void aac_destructor(void *data)
@@ -108,35 +109,53 @@ int tes__aac_params(struct tes__aac *a, AVCodecParameters *par)
 	return avcodec_parameters_from_context(par, a->enc);
 }
 
+/* send one frame (NULL: the end of the stream) and hand on every packet
+ * that is ready */
+static int encode(struct tes__aac *a, const AVFrame *f, tes__aac_h *h,
+		  void *arg)
+{
+	int ret = avcodec_send_frame(a->enc, f);
+
+	if (ret < 0)
+		return ret;
+	while ((ret = avcodec_receive_packet(a->enc, a->pkt)) >= 0) {
+		ret = h(a->pkt, arg);
+		av_packet_unref(a->pkt);
+		if (ret)
+			return ret;
+	}
+	/* EAGAIN: it wants more input; EOF: all out after the end */
+	return ret == AVERROR(EAGAIN) || ret == AVERROR_EOF ? 0 : ret;
+}
+
+/* encode the first n samples of the FIFO as one frame */
+static int encode_fifo(struct tes__aac *a, int n, tes__aac_h *h, void *arg)
+{
+	int ret = av_frame_make_writable(a->frame);
+
+	if (ret < 0)
+		return ret;
+	for (int c = 0; c < a->channels; c++) {
+		memcpy(a->frame->data[c], a->fifo[c],
+		       sizeof(float) * (size_t)n);
+		memmove(a->fifo[c], a->fifo[c] + n,
+			sizeof(float) * (size_t)(a->fifo_n - n));
+	}
+	a->frame->nb_samples = n;
+	a->frame->pts = a->fifo_pts;
+	a->fifo_n -= n;
+	a->fifo_pts += n;
+	return encode(a, a->frame, h, arg);
+}
+
 /* encode every whole AAC frame in the FIFO */
 static int drain(struct tes__aac *a, tes__aac_h *h, void *arg)
 {
-	int fs = a->enc->frame_size, ret;
+	int ret;
 
-	while (a->fifo_n >= fs) {
-		ret = av_frame_make_writable(a->frame);
-		if (ret < 0)
-			return ret;
-		for (int c = 0; c < a->channels; c++) {
-			memcpy(a->frame->data[c], a->fifo[c],
-			       sizeof(float) * (size_t)fs);
-			memmove(a->fifo[c], a->fifo[c] + fs,
-				sizeof(float) * (size_t)(a->fifo_n - fs));
-		}
-		a->frame->pts = a->fifo_pts;
-		a->fifo_n -= fs;
-		a->fifo_pts += fs;
-
-		ret = avcodec_send_frame(a->enc, a->frame);
-		if (ret < 0)
-			return ret;
-		while ((ret = avcodec_receive_packet(a->enc, a->pkt)) >= 0) {
-			ret = h(a->pkt, arg);
-			av_packet_unref(a->pkt);
-			if (ret)
-				return ret;
-		}
-		if (ret != AVERROR(EAGAIN))
+	while (a->fifo_n >= a->enc->frame_size) {
+		ret = encode_fifo(a, a->enc->frame_size, h, arg);
+		if (ret)
 			return ret;
 	}
 	return 0;
@@ -179,4 +198,24 @@ int tes__aac_feed(struct tes__aac *a, const uint8_t *pkt, size_t len,
 	tes_deref(pcm);
 
 	return drain(a, h, arg);
+}
+
+int tes__aac_flush(struct tes__aac *a, tes__aac_h *h, void *arg)
+{
+	int ret;
+
+	if (a->flushed)
+		return 0;
+	a->flushed = true;
+	if (a->fifo_n > 0) {
+		/* the last frame may be short (libavcodec's native encoder
+		 * takes one); an encoder that cannot gets silence after it */
+		if (!(a->enc->codec->capabilities &
+		      AV_CODEC_CAP_SMALL_LAST_FRAME))
+			append(a, NULL, a->enc->frame_size - a->fifo_n);
+		ret = encode_fifo(a, a->fifo_n, h, arg);
+		if (ret)
+			return ret;
+	}
+	return encode(a, NULL, h, arg);
 }

@@ -46,4 +46,17 @@ int tes__aac_params(struct tes__aac *a, AVCodecParameters *par);
 int tes__aac_feed(struct tes__aac *a, const uint8_t *pkt, size_t len,
 		  uint64_t pts_us, tes__aac_h *h, void *arg);
 
+/**
+ * End of the stream: encode the samples still waiting (a last short
+ * frame) and drain what the encoder holds back (its lookahead, about two
+ * frames), so the AAC reaches the end of the Opus fed.  Call once, before
+ * the trailer; nothing may be fed afterwards.
+ *
+ * @param a    Transcoder
+ * @param h    Packet handler
+ * @param arg  Its argument
+ * @return 0, or the first error of encoding or h
+ */
+int tes__aac_flush(struct tes__aac *a, tes__aac_h *h, void *arg);
+
 #endif /* TES_AAC_H */

@@ -53,6 +53,15 @@ struct vprof {
 	struct tes_pool_chain chain;     /* pool */
 	struct tes_slot *snap;           /* any: a copy of a recent canvas */
 	uint64_t snap_us;                /* job: when it was taken */
+	int width;                       /* loop: canvas size of the jobs
+					    from now on (the config's, or
+					    one set for this room) */
+	int height;                      /* loop */
+	int new_width;                   /* loop: size asked for, taken at
+					    the next tick; 0: none */
+	int new_height;                  /* loop */
+	bool resized;                    /* loop: the next job is the first
+					    of a new size: a keyframe */
 	bool busy;                       /* loop: a job in flight */
 	bool want_key;                   /* loop */
 	uint64_t last_key_ms;            /* loop */
@@ -109,6 +118,8 @@ struct tes__mix {
 	struct tes_room_cell cells[TES_LAYOUT_MAX_CELLS]; /* loop: last */
 	size_t ncells;                   /* loop */
 	char cells_layout[TES_LAYOUT_NAME_MAX]; /* loop: preset of cells */
+	struct tes_room_profile pinfo[TES_CONF_MAX_PROFILES]; /* loop: what
+					    tes__mix_info shows */
 	uint32_t lat_us[LAT_SAMPLES];    /* loop: added latency samples */
 	size_t lat_n;                    /* loop: samples taken (ring) */
 };
@@ -120,6 +131,9 @@ struct venc_job {
 	size_t n;
 	uint8_t bg[3];
 	bool key;
+	int width;         /* canvas size: a new one re-creates canvas and
+			      encoder */
+	int height;
 	uint32_t ts;
 	uint64_t due_us;   /* the tick's due time on the room clock */
 	uint64_t fresh_us[TES_COMPOSE_MAX_CELLS]; /* arrival of input frames
@@ -434,17 +448,25 @@ static void snapshot(struct vprof *vp)
 	vp->snap_us = c->time_us;
 }
 
-static int vprof_open(struct vprof *vp);
+static int vprof_open(struct vprof *vp, int width, int height);
 
 static void venc_work(void *arg)
 {
 	struct venc_job *j = arg;
 	struct vprof *vp = j->vp;
 
+	/* the room changed the profile's size: a new canvas and encoder,
+	 * whose first frame is a keyframe (VP8 and H.264 decoders follow a
+	 * new size there) */
+	if (vp->canvas && (vp->canvas->width != j->width ||
+			   vp->canvas->height != j->height)) {
+		vp->enc = tes_deref(vp->enc);
+		vp->canvas = tes_deref(vp->canvas);
+	}
 	/* opened by its first job: an encoder's set-up (openh264 at 720p:
 	 * 100 ms) must not stall the loop and its audio ticks */
-	if (!vp->enc) {
-		j->err = vprof_open(vp);
+	if (!vp->canvas) {
+		j->err = vprof_open(vp, j->width, j->height);
 		if (j->err) {
 			for (size_t i = 0; i < j->n; i++)
 				j->cells[i].src =
@@ -548,7 +570,7 @@ static void venc_done(int err, void *arg)
 	}
 	pc.n = sorted_parts(m->room, pc.parts, TES_ARRAY_SIZE(pc.parts));
 	tes__recs_video(m->recs, (size_t)pc.prof, j->au, j->au_len, j->au_key,
-			j->due_us);
+			j->width, j->height, j->due_us);
 
 	if (vp->codec == tes_vcodec_find("VP8"))
 		(void)tes_vp8_packetize(j->au, j->au_len, MAX_PAYLOAD,
@@ -569,11 +591,12 @@ out:
 	free(j);
 }
 
-static int vprof_open(struct vprof *vp)
+/* encoder and canvas at a size: both, or neither */
+static int vprof_open(struct vprof *vp, int width, int height)
 {
 	struct tes_venc_params prm = {
-		.width = vp->cfg->width,
-		.height = vp->cfg->height,
+		.width = width,
+		.height = height,
 		.fps = vp->cfg->fps,
 		.bitrate_kbps = (int)vp->cfg->bitrate_kbps,
 		.cpu_used = vp->cfg->cpu_used,
@@ -584,8 +607,9 @@ static int vprof_open(struct vprof *vp)
 
 	err = vp->codec->enc_alloc(&vp->enc, &prm);
 	if (!err)
-		err = tes_frame_alloc(&vp->canvas, vp->cfg->width,
-				      vp->cfg->height);
+		err = tes_frame_alloc(&vp->canvas, width, height);
+	if (err)
+		vp->enc = tes_deref(vp->enc);
 	return err;
 }
 
@@ -593,7 +617,6 @@ static void fill_cells(struct tes__mix *m, struct venc_job *j, size_t prof,
 		       const struct tes_cell *cells, size_t ncells,
 		       struct tes__part **pub, uint64_t now_us)
 {
-	const struct vprof *vp = m->prof[prof];
 	uint32_t stale_us = m->ctx->conf->placeholder_after_ms * 1000u;
 
 	j->n = 0;
@@ -604,9 +627,8 @@ static void fill_cells(struct tes__mix *m, struct venc_job *j, size_t prof,
 					      ? pub[c->participant] : NULL;
 		uint64_t put_us = 0, seq = 0;
 
-		tes_compose_rect(c->x, c->y, c->w, c->h, vp->cfg->width,
-				 vp->cfg->height, &cc->x, &cc->y, &cc->w,
-				 &cc->h);
+		tes_compose_rect(c->x, c->y, c->w, c->h, j->width, j->height,
+				 &cc->x, &cc->y, &cc->w, &cc->h);
 		cc->z = c->z;
 		cc->letterbox = c->fit == TES_FIT_LETTERBOX;
 		cc->border = c->border;
@@ -658,6 +680,7 @@ static void video_tick(uv_timer_t *t)
 		if (k >= 0 && all[i]->state == TES__PART_CONNECTED)
 			used[k] = true;
 	}
+	tes__recs_poll(m->recs);
 	for (size_t k = 0; k < m->n_prof; k++) {
 		/* a recording keeps its profile encoding, and starts it on a
 		 * keyframe */
@@ -714,6 +737,13 @@ static void video_tick(uv_timer_t *t)
 		struct venc_job *j;
 		uint64_t due;
 
+		if (vp->new_width) {
+			/* a size set by tes__mix_set_size starts here */
+			vp->width = vp->new_width;
+			vp->height = vp->new_height;
+			vp->new_width = vp->new_height = 0;
+			vp->resized = true;
+		}
 		if (!used[k]) {
 			vp->next_due_us = 0; /* restarts when used again */
 			continue;
@@ -747,10 +777,14 @@ static void video_tick(uv_timer_t *t)
 		memcpy(j->bg, bg, sizeof(bg));
 		j->ts = video_ts(m, now_us);
 		j->due_us = due;
-		if (vp->want_key &&
-		    now_ms - vp->last_key_ms >= KEYFRAME_GAP_MS) {
+		j->width = vp->width;
+		j->height = vp->height;
+		if (vp->resized || (vp->want_key &&
+				    now_ms - vp->last_key_ms >=
+					    KEYFRAME_GAP_MS)) {
 			j->key = true;
 			vp->want_key = false;
+			vp->resized = false;
 			vp->last_key_ms = now_ms;
 		}
 		fill_cells(m, j, k, cells, (size_t)ncells, pub, now_us);
@@ -1094,6 +1128,45 @@ void tes__mix_set_layout(struct tes__mix *m, const char *name)
 	snprintf(m->layout, sizeof(m->layout), "%s", name);
 }
 
+int tes__mix_set_size(struct tes__mix *m, const char *profile, int width,
+		      int height, char *err, size_t errlen)
+{
+	struct vprof *vp;
+	size_t k;
+	int ret;
+
+	for (k = 0; k < m->n_prof; k++) {
+		if (!strcmp(m->prof[k]->cfg->name, profile))
+			break;
+	}
+	if (k == m->n_prof) {
+		snprintf(err, errlen, "no output profile '%s'", profile);
+		return -ESRCH;
+	}
+	vp = m->prof[k];
+	if (width < TES_PROFILE_W_MIN || width > TES_PROFILE_W_MAX ||
+	    height < TES_PROFILE_H_MIN || height > TES_PROFILE_H_MAX ||
+	    (width | height) & 1) {
+		snprintf(err, errlen, "width and height must be even, width "
+			 "%d..%d, height %d..%d", TES_PROFILE_W_MIN,
+			 TES_PROFILE_W_MAX, TES_PROFILE_H_MIN,
+			 TES_PROFILE_H_MAX);
+		return -EINVAL;
+	}
+	ret = tes__recs_can_resize(m->recs, k, err, errlen);
+	if (ret)
+		return ret;
+
+	/* taken at the next tick (video_tick); the size it has already
+	 * cancels one still waiting */
+	vp->new_width = width == vp->width && height == vp->height ? 0
+								   : width;
+	vp->new_height = vp->new_width ? height : 0;
+	TES_LOGI("mix", "%s: profile %s: %dx%d from the next frame",
+		 m->room ? m->room->name : "?", profile, width, height);
+	return 0;
+}
+
 static int cmp_u32(const void *a, const void *b)
 {
 	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
@@ -1124,9 +1197,18 @@ void tes__mix_info(struct tes__mix *m, struct tes_room_info *ri)
 	ri->audio_concealed = m->aconcealed;
 	ri->audio_fec = m->afec;
 	for (size_t i = 0; i < m->n_prof; i++) {
+		struct tes_room_profile *rp = &m->pinfo[i];
+
 		ri->video_frames += m->prof[i]->frames;
 		ri->video_missed += m->prof[i]->missed;
+		rp->name = m->prof[i]->cfg->name;
+		rp->codec = m->prof[i]->cfg->codec;
+		rp->width = m->prof[i]->width;
+		rp->height = m->prof[i]->height;
+		rp->fps = m->prof[i]->cfg->fps;
 	}
+	ri->profiles = m->pinfo;
+	ri->nprofiles = m->n_prof;
 }
 
 /* ---- lifetime ---- */
@@ -1196,6 +1278,8 @@ int tes__mix_alloc(struct tes__mix **mp, struct tes__room *room,
 			goto fail;
 		vp->cfg = &conf->profiles[i];
 		vp->codec = tes_vcodec_find(vp->cfg->codec);
+		vp->width = vp->cfg->width;
+		vp->height = vp->cfg->height;
 		vp->want_key = true;
 		m->prof[m->n_prof++] = vp;
 		vp->hist = calloc(HIST_N, sizeof(*vp->hist));

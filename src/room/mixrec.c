@@ -4,6 +4,11 @@
  * encoded frames (no extra video encode) and the room's shared audio mix
  * (everyone audible, not a mix-minus), so it costs a copy and the
  * writer's muxing, nothing more.  Loop thread only.
+ *
+ * State changes are told to one event handler: those made here (start,
+ * stop) at once, those of the writer threads (header written, stream
+ * lost or back, failure) when tes__recs_poll() next looks, at the
+ * room's video tick.
  */
 #include <dirent.h>
 #include <string.h>
@@ -24,6 +29,8 @@ struct rec_ent {
 	char path[TES_CONF_PATH_MAX + 128];
 	size_t prof;
 	const char *format;
+	enum tes__rec_fmt fmt;
+	const char *state;    /* the last state told to the event handler */
 	bool want_key;        /* ask the profile for a keyframe */
 	bool stopped;         /* stop() ran: the file is final */
 	uint64_t started_ms;  /* wall clock, ms since 1970 */
@@ -37,6 +44,8 @@ struct tes__recs {
 	size_t n_prof;
 	struct rec_ent e[RECS_MAX];
 	uint64_t seq;         /* recordings started: oldest finished go */
+	tes__rec_event_h *ev_h;  /* state changes, or NULL */
+	void *ev_arg;
 };
 
 static const struct {
@@ -63,13 +72,15 @@ static bool running(const struct rec_ent *e)
 }
 
 void tes__recs_video(struct tes__recs *rs, size_t prof, const uint8_t *au,
-		     size_t len, bool key, uint64_t pts_us)
+		     size_t len, bool key, int width, int height,
+		     uint64_t pts_us)
 {
 	for (size_t i = 0; rs && i < RECS_MAX; i++) {
 		struct rec_ent *e = &rs->e[i];
 
 		if (e->used && !e->stopped && e->prof == prof)
-			tes__rec_video(e->rec, au, len, key, pts_us);
+			tes__rec_video(e->rec, au, len, key, width, height,
+				       pts_us);
 	}
 }
 
@@ -112,6 +123,30 @@ bool tes__recs_take_key(struct tes__recs *rs, size_t prof)
 	return want;
 }
 
+/* e as the API shows it; d points into e and ri */
+static void fill(const struct tes__recs *rs, const struct rec_ent *e,
+		 const struct tes__rec_info *ri, struct tes_rec_desc *d)
+{
+	memset(d, 0, sizeof(*d));
+	memcpy(d->id, e->id, sizeof(d->id));
+	d->path = e->path;
+	d->profile = rs->prof[e->prof]->name;
+	d->format = e->format;
+	d->state = ri->err ? "failed"
+		   : e->stopped ? "stopped"
+		   : ri->down ? "reconnecting"
+		   : !ri->header ? "waiting"
+				 : "recording";
+	d->reconnects = ri->reconnects;
+	d->error = ri->error;
+	d->bytes = ri->bytes;
+	d->duration_ms = ri->duration_ms;
+	d->video_frames = ri->video_frames;
+	d->audio_frames = ri->audio_frames;
+	d->dropped = ri->dropped;
+	d->started_ms = e->started_ms;
+}
+
 static void describe(const struct tes__recs *rs, const struct rec_ent *e,
 		     tes_rec_desc_h *h, void *arg)
 {
@@ -119,25 +154,57 @@ static void describe(const struct tes__recs *rs, const struct rec_ent *e,
 	struct tes_rec_desc d;
 
 	tes__rec_get_info(e->rec, &ri);
-	memset(&d, 0, sizeof(d));
-	memcpy(d.id, e->id, sizeof(d.id));
-	d.path = e->path;
-	d.profile = rs->prof[e->prof]->name;
-	d.format = e->format;
-	d.state = ri.err ? "failed"
-		  : e->stopped ? "stopped"
-		  : ri.down ? "reconnecting"
-		  : !ri.header ? "waiting"
-			       : "recording";
-	d.reconnects = ri.reconnects;
-	d.error = ri.error;
-	d.bytes = ri.bytes;
-	d.duration_ms = ri.duration_ms;
-	d.video_frames = ri.video_frames;
-	d.audio_frames = ri.audio_frames;
-	d.dropped = ri.dropped;
-	d.started_ms = e->started_ms;
+	fill(rs, e, &ri, &d);
 	h(&d, arg);
+}
+
+/* tell the event handler when e's state is not the one last told */
+static void notify(struct tes__recs *rs, struct rec_ent *e)
+{
+	struct tes__rec_info ri;
+	struct tes_rec_desc d;
+
+	tes__rec_get_info(e->rec, &ri);
+	fill(rs, e, &ri, &d);
+	if (d.state == e->state)
+		return;  /* the same literal */
+	e->state = d.state;
+	if (rs->ev_h)
+		rs->ev_h(&d, d.state, rs->ev_arg);
+}
+
+void tes__recs_on_event(struct tes__recs *rs, tes__rec_event_h *h,
+			void *arg)
+{
+	rs->ev_h = h;
+	rs->ev_arg = arg;
+}
+
+void tes__recs_poll(struct tes__recs *rs)
+{
+	for (size_t i = 0; rs && i < RECS_MAX; i++) {
+		if (rs->e[i].used && !rs->e[i].stopped)
+			notify(rs, &rs->e[i]);
+	}
+}
+
+int tes__recs_can_resize(struct tes__recs *rs, size_t prof, char *why,
+			 size_t len)
+{
+	for (size_t i = 0; rs && i < RECS_MAX; i++) {
+		const struct rec_ent *e = &rs->e[i];
+
+		if (e->prof != prof || tes__rec_fmt_resizable(e->fmt) ||
+		    !running(e))
+			continue;
+		snprintf(why, len, "%s %s (%s) of profile %s is running: %s "
+			 "cannot change the video size within one file; stop "
+			 "it first", e->fmt == TES__REC_FLV ||
+			 e->fmt == TES__REC_HLS ? "stream" : "recording",
+			 e->id, e->format, rs->prof[prof]->name, e->format);
+		return -EBUSY;
+	}
+	return 0;
 }
 
 static struct rec_ent *find(struct tes__recs *rs, const char *id)
@@ -342,8 +409,6 @@ int tes__recs_start(struct tes__recs *rs, const char *profile,
 			 formats[fi].ext);
 
 	prm.path = e->path;
-	prm.width = pc->width;
-	prm.height = pc->height;
 	prm.fps = pc->fps;
 	ret = tes__rec_alloc(&e->rec, &prm);
 	if (ret) {
@@ -355,11 +420,13 @@ int tes__recs_start(struct tes__recs *rs, const char *profile,
 	e->used = true;
 	e->prof = k;
 	e->format = formats[fi].name;
+	e->fmt = prm.fmt;
 	e->want_key = true;
 	e->started_ms = (uint64_t)now * 1000u;
 	rs->seq++;
 	TES_LOGI("record", "%s: recording %s started: profile %s, %s",
 		 rs->room, e->id, pc->name, e->path);
+	notify(rs, e);
 	if (h)
 		describe(rs, e, h, arg);
 	return 0;
@@ -384,6 +451,7 @@ int tes__recs_stop(struct tes__recs *rs, const char *id, tes_rec_desc_h *h,
 			 (unsigned long long)ri.bytes,
 			 (unsigned long long)ri.dropped, ri.err ? ": " : "",
 			 ri.error);
+		notify(rs, e);
 	}
 	if (h)
 		describe(rs, e, h, arg);

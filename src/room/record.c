@@ -45,6 +45,8 @@ struct rec_pkt {
 	struct rec_pkt *next;
 	bool video;
 	bool key;
+	uint16_t width;     /* video: frame size */
+	uint16_t height;
 	uint64_t pts_us;
 	size_t len;
 	uint8_t data[];
@@ -111,21 +113,27 @@ static const char *fmt_name(enum tes__rec_fmt f)
 
 /* ---- writer thread ---- */
 
-static void fail(struct tes__rec *r, int averr, const char *what)
+/* the recording stops for good, with its reason */
+static void fail_why(struct tes__rec *r, int err, const char *why)
 {
-	char msg[AV_ERROR_MAX_STRING_SIZE] = "";
-
-	av_strerror(averr, msg, sizeof(msg));
 	uv_mutex_lock(&r->lock);
 	if (!r->info.err) {
-		r->info.err = averr < 0 && averr > -4096 ? averr : -EIO;
-		snprintf(r->info.error, sizeof(r->info.error), "%s: %s",
-			 what, msg);
+		r->info.err = err;
+		snprintf(r->info.error, sizeof(r->info.error), "%s", why);
 	}
 	r->info.running = false;
 	uv_mutex_unlock(&r->lock);
-	TES_LOGE("record", "%s: %s: %s (recording stopped)", r->path, what,
-		 msg);
+	TES_LOGE("record", "%s: %s (recording stopped)", r->path, why);
+}
+
+static void fail(struct tes__rec *r, int averr, const char *what)
+{
+	char msg[AV_ERROR_MAX_STRING_SIZE] = "";
+	char why[sizeof(r->info.error)];
+
+	av_strerror(averr, msg, sizeof(msg));
+	snprintf(why, sizeof(why), "%s: %s", what, msg);
+	fail_why(r, averr < 0 && averr > -4096 ? averr : -EIO, why);
 }
 
 /* copy the SPS and PPS NAL units (with start codes) of an Annex B
@@ -224,8 +232,11 @@ static int open_output(struct tes__rec *r, const struct rec_pkt *key)
 	vp = r->vs->codecpar;
 	vp->codec_type = AVMEDIA_TYPE_VIDEO;
 	vp->codec_id = r->prm.h264 ? AV_CODEC_ID_H264 : AV_CODEC_ID_VP8;
-	vp->width = r->prm.width;
-	vp->height = r->prm.height;
+	/* the first keyframe's size; Matroska's track header keeps it
+	 * when the profile's size changes later (see
+	 * tes__rec_fmt_resizable) */
+	vp->width = key->width;
+	vp->height = key->height;
 	r->vs->time_base = (AVRational){1, VIDEO_TB};
 	r->vs->avg_frame_rate = (AVRational){r->prm.fps, 1};
 	if (r->prm.h264) {
@@ -378,6 +389,27 @@ static int aac_out(AVPacket *pkt, void *arg)
 	return ret < 0 ? ret : 0;
 }
 
+static void close_output(struct tes__rec *r, bool trailer);
+
+/* A format that cannot change size within a file (see
+ * tes__rec_fmt_resizable) got a frame of another size: what was written
+ * is finished as a good file and the recording fails with the reason,
+ * rather than go on into a file players cannot read.  (The room refuses
+ * a change while such a recording runs; this catches one already on its
+ * way.) */
+static int size_changed(struct tes__rec *r, const struct rec_pkt *p)
+{
+	char why[sizeof(r->info.error)];
+
+	snprintf(why, sizeof(why), "the video changed size from %dx%d to "
+		 "%ux%u, which %s cannot hold in one file",
+		 r->vs->codecpar->width, r->vs->codecpar->height, p->width,
+		 p->height, fmt_name(r->prm.fmt));
+	close_output(r, true);
+	fail_why(r, -EINVAL, why);
+	return AVERROR(EINVAL);
+}
+
 static int write_one(struct tes__rec *r, const struct rec_pkt *p)
 {
 	AVStream *st;
@@ -408,6 +440,10 @@ static int write_one(struct tes__rec *r, const struct rec_pkt *p)
 		}
 	}
 
+	if (p->video && (p->width != r->vs->codecpar->width ||
+			 p->height != r->vs->codecpar->height) &&
+	    !tes__rec_fmt_resizable(r->prm.fmt))
+		return size_changed(r, p);
 	if (p->pts_us < r->t_base)
 		return 0;  /* audio from before a reconnection's keyframe */
 	t_us = p->pts_us - r->t_base;
@@ -475,28 +511,37 @@ static int write_one(struct tes__rec *r, const struct rec_pkt *p)
 	return 0;
 }
 
-static void finish(struct tes__rec *r)
+/* finish the output: the AAC encoder's last frames and the trailer (when
+ * trailer is set and the header was written), then close it */
+static void close_output(struct tes__rec *r, bool trailer)
 {
 	int ret;
 
-	if (r->fc && r->hdr_ok) {
-		bool ok;
-
-		uv_mutex_lock(&r->lock);
-		ok = !r->info.err;
-		uv_mutex_unlock(&r->lock);
-		if (ok) {
-			ret = av_write_trailer(r->fc);
-			if (ret < 0)
-				fail(r, ret, "cannot finish the file");
+	if (r->fc && r->hdr_ok && trailer && r->aac) {
+		/* the AAC encoder still holds its lookahead (about 40 ms):
+		 * out before the trailer, or the end of the audio is lost */
+		ret = tes__aac_flush(r->aac, aac_out, r);
+		if (ret) {
+			fail(r, ret, "cannot finish the audio");
+			trailer = false;
 		}
 	}
-	if (r->fc && r->fc->pb)
-		avio_closep(&r->fc->pb);
-	if (r->fc)
-		avformat_free_context(r->fc);
-	r->fc = NULL;
-	r->aac = tes_deref(r->aac);
+	if (r->fc && r->hdr_ok && trailer) {
+		ret = av_write_trailer(r->fc);
+		if (ret < 0)
+			fail(r, ret, "cannot finish the file");
+	}
+	drop_output(r);
+}
+
+static void finish(struct tes__rec *r)
+{
+	bool ok;
+
+	uv_mutex_lock(&r->lock);
+	ok = !r->info.err;
+	uv_mutex_unlock(&r->lock);
+	close_output(r, ok);
 }
 
 /* Held video is written once the audio has reached its time: audio
@@ -591,18 +636,17 @@ static void writer_main(void *arg)
 
 /* ---- loop thread ---- */
 
-static struct rec_pkt *pkt_new(bool video, bool key, const uint8_t *data,
-			       size_t len, uint64_t pts_us)
+/* a queued copy of in (its header) and data, at pts_us */
+static struct rec_pkt *pkt_new(const struct rec_pkt *in, const uint8_t *data,
+			       uint64_t pts_us)
 {
-	struct rec_pkt *p = malloc(sizeof(*p) + len);
+	struct rec_pkt *p = malloc(sizeof(*p) + in->len);
 
 	if (p) {
+		*p = *in;
 		p->next = NULL;
-		p->video = video;
-		p->key = key;
 		p->pts_us = pts_us;
-		p->len = len;
-		memcpy(p->data, data, len);
+		memcpy(p->data, data, in->len);
 	}
 	return p;
 }
@@ -613,15 +657,15 @@ static void enqueue(struct tes__rec *r, struct rec_pkt *p, size_t len);
  * keyframe's encode, with later timestamps than the keyframe's tick),
  * video other than a keyframe is dropped.  Returns true when the packet
  * was taken care of here. */
-static bool before_key(struct tes__rec *r, bool video, bool key,
-		       const uint8_t *data, size_t len, uint64_t pts_us)
+static bool before_key(struct tes__rec *r, const struct rec_pkt *in,
+		       const uint8_t *data)
 {
 	struct rec_pkt *p, **pp;
 
 	if (r->seen_key)
 		return false;
-	if (!video) {
-		p = pkt_new(false, true, data, len, pts_us);
+	if (!in->video) {
+		p = pkt_new(in, data, in->pts_us);
 		if (!p) {
 			count_drop(r);
 			return true;
@@ -640,18 +684,18 @@ static bool before_key(struct tes__rec *r, bool video, bool key,
 		r->pre_n++;
 		return true;
 	}
-	if (!key) {
+	if (!in->key) {
 		count_drop(r);
 		return true;
 	}
 
 	/* the file starts here; held audio from this moment on joins */
 	r->seen_key = true;
-	r->base_us = pts_us;
-	r->key_us = pts_us;
-	p = pkt_new(true, true, data, len, 0);
+	r->base_us = in->pts_us;
+	r->key_us = in->pts_us;
+	p = pkt_new(in, data, 0);
 	if (p)
-		enqueue(r, p, len);
+		enqueue(r, p, in->len);
 	else
 		count_drop(r);
 	while ((p = r->pre)) {
@@ -669,30 +713,29 @@ static bool before_key(struct tes__rec *r, bool video, bool key,
 	return true;
 }
 
-static void push(struct tes__rec *r, bool video, bool key,
-		 const uint8_t *data, size_t len, uint64_t pts_us)
+static void push(struct tes__rec *r, const struct rec_pkt *in,
+		 const uint8_t *data)
 {
 	struct rec_pkt *p;
 
-	if (r->joined || !len ||
-	    before_key(r, video, key, data, len, pts_us))
+	if (r->joined || !in->len || before_key(r, in, data))
 		return;
-	if (pts_us < r->base_us) {
+	if (in->pts_us < r->base_us) {
 		count_drop(r);
 		return;
 	}
-	if (video && key)
-		r->key_us = pts_us;
-	else if (video && r->prm.fmt == TES__REC_HLS &&
-		 pts_us - r->key_us >= HLS_SEGMENT_US - 100000)
+	if (in->video && in->key)
+		r->key_us = in->pts_us;
+	else if (in->video && r->prm.fmt == TES__REC_HLS &&
+		 in->pts_us - r->key_us >= HLS_SEGMENT_US - 100000)
 		atomic_store(&r->want_key, true);
 
-	p = pkt_new(video, key, data, len, pts_us - r->base_us);
+	p = pkt_new(in, data, in->pts_us - r->base_us);
 	if (!p) {
 		count_drop(r);
 		return;
 	}
-	enqueue(r, p, len);
+	enqueue(r, p, in->len);
 }
 
 /* hand a packet to the writer, or drop it when the queue is full */
@@ -722,15 +765,42 @@ static void enqueue(struct tes__rec *r, struct rec_pkt *p, size_t len)
 }
 
 void tes__rec_video(struct tes__rec *r, const uint8_t *au, size_t len,
-		    bool key, uint64_t pts_us)
+		    bool key, int width, int height, uint64_t pts_us)
 {
-	push(r, true, key, au, len, pts_us);
+	struct rec_pkt in = {.video = true, .key = key, .len = len,
+			     .width = (uint16_t)width,
+			     .height = (uint16_t)height, .pts_us = pts_us};
+
+	push(r, &in, au);
 }
 
 void tes__rec_audio(struct tes__rec *r, const uint8_t *pkt, size_t len,
 		    uint64_t pts_us)
 {
-	push(r, false, true, pkt, len, pts_us);
+	struct rec_pkt in = {.key = true, .len = len, .pts_us = pts_us};
+
+	push(r, &in, pkt);
+}
+
+bool tes__rec_fmt_resizable(enum tes__rec_fmt fmt)
+{
+	/* Matroska and WebM follow a change of size on a keyframe: a VP8
+	 * keyframe carries its size, and an H.264 IDR its SPS and PPS
+	 * (the encoder repeats them with every IDR, the muxer keeps them
+	 * in the block), so decoders reconfigure there.  The track header
+	 * goes on naming the first size; players take it as a hint and
+	 * ffmpeg decodes the whole file.
+	 * MP4: the sample entry (avcC with the first SPS) and the track
+	 * header's size are written once, and libavformat's mov muxer
+	 * cannot add a second sample entry mid-file; players that trust
+	 * avcC would decode the new frames with the old SPS.
+	 * FLV: onMetaData and the AVC sequence header go out once per
+	 * connection; whether an ingest server and its viewers follow a
+	 * second sequence header mid-stream is up to them, and we would
+	 * not see it if they did not.
+	 * HLS: segments of a new size need #EXT-X-DISCONTINUITY before
+	 * them, which libavformat's hls muxer cannot put mid-stream. */
+	return fmt == TES__REC_WEBM || fmt == TES__REC_MKV;
 }
 
 int tes__rec_stop(struct tes__rec *r)
@@ -809,8 +879,8 @@ int tes__rec_alloc(struct tes__rec **rp, const struct tes__rec_params *prm)
 	struct tes__rec *r;
 	int fd, err;
 
-	if (!rp || !prm || !prm->path || prm->width < 2 || prm->height < 2 ||
-	    prm->fps < 1 || prm->fps > 240 || prm->channels < 1 || prm->channels > 2 ||
+	if (!rp || !prm || !prm->path || prm->fps < 1 || prm->fps > 240 ||
+	    prm->channels < 1 || prm->channels > 2 ||
 	    strlen(prm->path) >= sizeof(r->path) ||
 	    (prm->fmt == TES__REC_WEBM && prm->h264) ||
 	    (prm->fmt == TES__REC_MP4 && !prm->h264) ||
@@ -860,9 +930,10 @@ int tes__rec_alloc(struct tes__rec **rp, const struct tes__rec_params *prm)
 		goto out;
 	r->thread_ok = true;
 
-	TES_LOGI("record", "%s: recording (%s, %s %dx%d + Opus)", r->path,
-		 fmt_name(prm->fmt), prm->h264 ? "H.264" : "VP8", prm->width,
-		 prm->height);
+	TES_LOGI("record", "%s: recording (%s, %s + %s)", r->path,
+		 fmt_name(prm->fmt), prm->h264 ? "H.264" : "VP8",
+		 r->prm.fmt == TES__REC_FLV || r->prm.fmt == TES__REC_HLS
+			 ? "AAC" : "Opus");
 out:
 	if (err) {
 		r = tes_deref(r);

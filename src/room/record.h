@@ -12,6 +12,9 @@
  * Matroska clusters and MP4 fragments are cut at least every second and
  * every packet is flushed to the kernel, so the file written so far
  * stays readable after a kill -9.
+ * The video's size is the first keyframe's; WebM and Matroska follow a
+ * later change of size (on a keyframe), the other formats cannot (see
+ * tes__rec_fmt_resizable) and fail with the reason instead.
  */
 #ifndef TES_RECORD_H
 #define TES_RECORD_H
@@ -37,8 +40,6 @@ struct tes__rec_params {
 				      the rtmp:// URL of TES__REC_FLV */
 	enum tes__rec_fmt fmt;   /**< Container */
 	bool h264;               /**< Video is H.264 (Annex B), else VP8 */
-	int width;               /**< Video size */
-	int height;
 	int fps;                 /**< Nominal frame rate (frame durations) */
 	int channels;            /**< Opus channels (1 or 2) */
 };
@@ -80,10 +81,12 @@ int tes__rec_alloc(struct tes__rec **rp, const struct tes__rec_params *prm);
  * @param au      Access unit (VP8 frame or H.264 Annex B)
  * @param len     Its length
  * @param key     Keyframe
+ * @param width   Its size (a change comes on a keyframe)
+ * @param height
  * @param pts_us  Room clock time of the frame, microseconds
  */
 void tes__rec_video(struct tes__rec *r, const uint8_t *au, size_t len,
-		    bool key, uint64_t pts_us);
+		    bool key, int width, int height, uint64_t pts_us);
 
 /**
  * Queue one Opus packet of the full mix (the data is copied).
@@ -113,6 +116,15 @@ int tes__rec_stop(struct tes__rec *r);
  * @return true once per request
  */
 bool tes__rec_take_key(struct tes__rec *r);
+
+/**
+ * Whether a file of this format can go on across a change of the video's
+ * size (record.c says why or why not, format by format).
+ *
+ * @param fmt  Container
+ * @return true for WebM and Matroska
+ */
+bool tes__rec_fmt_resizable(enum tes__rec_fmt fmt);
 
 /**
  * Current state and counters.

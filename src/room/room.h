@@ -27,6 +27,10 @@ enum {
 	TES_ROOM_NAME_MAX = 64, /**< longest room name */
 	TES_REC_ID_LEN = 8,     /**< recording ids */
 	TES_PART_NAME_MAX = 64, /**< longest display name, in bytes */
+	TES_PROFILE_W_MIN = 160,  /**< a profile's size set live: width */
+	TES_PROFILE_W_MAX = 1920,
+	TES_PROFILE_H_MIN = 90,   /**< ... and height */
+	TES_PROFILE_H_MAX = 1088,
 };
 
 /** What tes_rooms_alloc() needs from the process. */
@@ -98,6 +102,16 @@ struct tes_room_cell {
 	int z;                   /**< Stacking order */
 };
 
+/** One output profile of a mixed room, as the admin API shows it. */
+struct tes_room_profile {
+	const char *name;        /**< Profile name */
+	const char *codec;       /**< "VP8" or "H264" */
+	int width;               /**< Canvas size now (the config's unless
+				      changed for this room) */
+	int height;
+	int fps;                 /**< Frame rate */
+};
+
 /** One room as shown by the admin API. */
 struct tes_room_info {
 	const char *name;        /**< Room name */
@@ -125,6 +139,8 @@ struct tes_room_info {
 				      to the first packet showing it */
 	uint32_t latency_p99_us; /**< Mix: its 99th percentile */
 	size_t latency_samples;  /**< Mix: samples (the last 1024 frames) */
+	const struct tes_room_profile *profiles; /**< Mix: output profiles */
+	size_t nprofiles;        /**< Number of profiles */
 };
 
 typedef void (tes_room_info_h)(const struct tes_room_info *ri, void *arg);
@@ -312,6 +328,29 @@ int tes_rooms_set_mode(struct tes_rooms *r, const char *room,
  */
 int tes_rooms_set_layout(struct tes_rooms *r, const char *room,
 			 const char *layout);
+
+/**
+ * Change the size of one output profile of a mixed room, live: at the
+ * room's next video tick the profile's canvas and encoder take the new
+ * size and send a keyframe, the layout scales into it.  Other rooms keep
+ * the configured size.  WebM and Matroska recordings of the profile go on
+ * in the same file; while an MP4 recording or a stream (FLV, HLS) of it
+ * runs the change is refused, as those cannot change size within a file.
+ *
+ * @param r        Registry
+ * @param room     Room name
+ * @param profile  Profile name
+ * @param width    New width, even, TES_PROFILE_W_MIN..TES_PROFILE_W_MAX
+ * @param height   New height, even, TES_PROFILE_H_MIN..TES_PROFILE_H_MAX
+ * @param err      Receives the reason when refused
+ * @param errlen   Its size
+ * @return 0, -ENOENT no such room, -ESRCH no such profile, -EINVAL bad
+ *         size, -EPERM the room does not mix, -EBUSY a recording or
+ *         stream of the profile cannot follow
+ */
+int tes_rooms_set_profile_size(struct tes_rooms *r, const char *room,
+			       const char *profile, int width, int height,
+			       char *err, size_t errlen);
 
 /**
  * A recent copy of a mixed room's canvas (at most about a second old).

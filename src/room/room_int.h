@@ -143,6 +143,8 @@ const char *tes__mix_profile_name(struct tes__mix *m, struct tes__part *p);
 int tes__mix_profile_of(struct tes__mix *m, const struct tes__part *p);
 void tes__mix_info(struct tes__mix *m, struct tes_room_info *ri);
 void tes__mix_set_layout(struct tes__mix *m, const char *name);
+int tes__mix_set_size(struct tes__mix *m, const char *profile, int width,
+		      int height, char *err, size_t errlen);
 struct tes_frame *tes__mix_snapshot(struct tes__mix *m);
 
 struct tes__recs *tes__mix_recs(struct tes__mix *m);
@@ -162,11 +164,34 @@ void tes__recs_auto(struct tes__recs *rs);
 int tes__recs_hls_file(struct tes__recs *rs, const char *name, char *path,
 		       size_t len);
 void tes__recs_video(struct tes__recs *rs, size_t prof, const uint8_t *au,
-		     size_t len, bool key, uint64_t pts_us);
+		     size_t len, bool key, int width, int height,
+		     uint64_t pts_us);
 void tes__recs_audio(struct tes__recs *rs, const uint8_t *pkt, size_t len,
 		     uint64_t pts_us);
 bool tes__recs_uses(const struct tes__recs *rs, size_t prof);
 bool tes__recs_take_key(struct tes__recs *rs, size_t prof);
+/* 0 when profile prof may change its video size, else -EBUSY and why (a
+ * running recording or stream whose format cannot follow, named) */
+int tes__recs_can_resize(struct tes__recs *rs, size_t prof, char *why,
+			 size_t len);
+
+/*
+ * A recording or stream changed state; event is its new state, as in
+ * d->state: "waiting" (just started), "recording" (file started, or a
+ * stream connected again), "reconnecting", "stopped" or "failed".  Loop
+ * thread.  d is valid during the call.
+ */
+typedef void (tes__rec_event_h)(const struct tes_rec_desc *d,
+				const char *event, void *arg);
+/* Set (h NULL: clear) the handler of a room's recording events.  Changes
+ * made on the loop (start, stop, and the stops at the room's end, inside
+ * tes__mix_close) are told at once; those of the writer threads at the
+ * next tes__recs_poll(). */
+void tes__recs_on_event(struct tes__recs *rs, tes__rec_event_h *h,
+			void *arg);
+/* Look for state changes of the writers (the mix calls it every video
+ * tick) and tell them to the event handler. */
+void tes__recs_poll(struct tes__recs *rs);
 
 /* mixpart.c: the mix room mode, participant side */
 int tes__mixin_alloc(struct tes__part *p, struct tes__mixctx *ctx);

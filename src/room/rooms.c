@@ -461,6 +461,21 @@ int tes_rooms_set_layout(struct tes_rooms *r, const char *room,
 	return 0;
 }
 
+int tes_rooms_set_profile_size(struct tes_rooms *r, const char *room,
+			       const char *profile, int width, int height,
+			       char *err, size_t errlen)
+{
+	struct tes__room *rm = room_find(r, room);
+
+	if (!rm || !rm->mix) {
+		snprintf(err, errlen, "%s", !rm ? "no such room"
+			 : "the room does not mix");
+		return !rm ? -ENOENT : -EPERM;
+	}
+	return tes__mix_set_size(rm->mix, profile, width, height, err,
+				 errlen);
+}
+
 int tes_rooms_snapshot(struct tes_rooms *r, const char *room,
 		       struct tes_frame **fp)
 {

@@ -15,9 +15,12 @@
  *   GET    /rooms                           all rooms
  *   GET    /rooms/{room}                    one room and its participants
  *   PUT    /rooms/{room}/mode               {"mode": "mix" | "sfu"}
+ *   PUT    /rooms/{room}/profiles/{name}    {"width": W, "height": H}: the
+ *                                           room's profile changes size
  *   GET    /...                             static files (web/)
  */
 #include <jansson.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -87,7 +90,7 @@ static void room_to_json(const struct tes_room_info *ri, void *arg)
 static void room_detail(const struct tes_room_info *ri, void *arg)
 {
 	json_t *obj = arg;
-	json_t *cells, *mix;
+	json_t *cells, *profiles, *mix;
 
 	json_object_set_new(obj, "name", json_string(ri->name));
 	json_object_set_new(obj, "mode", json_string(ri->mode));
@@ -110,10 +113,19 @@ static void room_detail(const struct tes_room_info *ri, void *arg)
 			"x", (double)c->x, "y", (double)c->y,
 			"w", (double)c->w, "h", (double)c->h, "z", c->z));
 	}
-	mix = json_pack("{s:s,s:s,s:o,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,"
+	profiles = json_array();
+	for (size_t i = 0; i < ri->nprofiles; i++) {
+		const struct tes_room_profile *p = &ri->profiles[i];
+
+		json_array_append_new(profiles, json_pack(
+			"{s:s,s:s,s:i,s:i,s:i}", "name", p->name, "codec",
+			p->codec, "width", p->width, "height", p->height,
+			"fps", p->fps));
+	}
+	mix = json_pack("{s:s,s:s,s:o,s:o,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,"
 			"s:f,s:f,s:I}",
 			"layout", ri->layout, "speaker", ri->speaker,
-			"cells", cells,
+			"cells", cells, "profiles", profiles,
 			"audio_ticks", (json_int_t)ri->audio_ticks,
 			"audio_missed", (json_int_t)ri->audio_missed,
 			"audio_decoded", (json_int_t)ri->audio_decoded,
@@ -470,6 +482,59 @@ static void set_layout(struct tes_rooms *rooms, const char *room,
 	json_decref(body);
 }
 
+static const char SIZE_BODY[] = "{\"width\": W, \"height\": H}";
+
+/* PUT /rooms/{room}/profiles/{name} */
+static void set_profile_size(struct tes_rooms *rooms, const char *room,
+			     const char *profile,
+			     const struct tes__http_req *req,
+			     struct tes__http_resp *resp)
+{
+	json_error_t jerr;
+	json_t *body;
+	json_int_t w = 0, h = 0;
+	char why[256] = "";
+	int err;
+
+	if (req->method != TES__PUT) {
+		tes__api_not_allowed(resp, "PUT");
+		return;
+	}
+	body = tes__api_body(req, resp, SIZE_BODY);
+	if (!body)
+		return;
+	if (json_unpack_ex(body, &jerr, JSON_STRICT, "{s:I,s:I}", "width",
+			   &w, "height", &h)) {
+		tes__api_error(resp, 400, "body must be %s: %s", SIZE_BODY,
+			       jerr.text);
+		json_decref(body);
+		return;
+	}
+	json_decref(body);
+
+	/* (out of int's range is out of the profile bounds too) */
+	err = tes_rooms_set_profile_size(rooms, room, profile,
+					 (int)TES_MAX(TES_MIN(w, INT_MAX), -1),
+					 (int)TES_MAX(TES_MIN(h, INT_MAX), -1),
+					 why, sizeof(why));
+	if (err == -ENOENT)
+		tes__api_error(resp, 404, "no such room: %s", room);
+	else if (err == -ESRCH)
+		tes__api_error(resp, 404, "no output profile %s in room %s",
+			       profile, room);
+	else if (err == -EPERM)
+		tes__api_error(resp, 409, "room %s does not mix: it has no "
+			       "output profiles", room);
+	else if (err == -EINVAL)
+		tes__api_error(resp, 400, "%s", why);
+	else if (err)
+		tes__api_error(resp, 409, "%s", why);
+	else
+		tes__api_json(resp, 200, json_pack("{s:s,s:s,s:I,s:I}", "room",
+					      room, "profile", profile,
+					      "width", w, "height", h));
+}
+
 /* GET /rooms/{room}/hls/{file}: the room's HLS playlist and segments */
 static void hls_file(struct tes_rooms *rooms, const char *room,
 		     const char *name, const struct tes__http_req *req,
@@ -593,6 +658,17 @@ static void rooms_route(struct tes_rooms *rooms,
 			tes__api_not_allowed(resp, "PUT");
 		else
 			set_mode(rooms, room, req, resp);
+		return;
+	}
+
+	if (!strncmp(rest, "/profiles/", strlen("/profiles/"))) {
+		const char *name = rest + strlen("/profiles/");
+
+		if (!*name || strchr(name, '/'))
+			tes__api_error(resp, 404, "no such resource: %s",
+				       req->path);
+		else
+			set_profile_size(rooms, room, name, req, resp);
 		return;
 	}
 

@@ -3,20 +3,25 @@
 // with the full Opus mix) for 10 s, with a layout switch in the middle.
 // ffprobe reads every file: codecs, 1280x720, duration, frame count and
 // audio/video sync; ffmpeg decodes each end to end without an error.
-// Bad requests get 4xx with a reason.  A recording running at SIGTERM is
-// finished; after a kill -9 the file written so far still plays.
+// Bad requests get 4xx with a reason.  A profile changes size live
+// (PUT /rooms/{room}/profiles/{name}) while a WebM recording of it runs:
+// the browsers decode the new size, the file holds frames of both sizes
+// and decodes without an error; an MP4 of a profile refuses the change.
+// A recording running at SIGTERM is finished; after a kill -9 the file
+// written so far still plays.
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import {
   Suite, startServer, launchBrowser, openDemoPage, join, request,
-  assert, assertEq, addCleanShutdownStep, sleep, freeTcpPort, poll,
+  assert, assertEq, addCleanShutdownStep, sleep, freeTcpPort, poll, waitStats,
 } from './lib.mjs';
 
 const ROOM = 'record-test';
 const SECONDS = 10;
-const suite = new Suite('record', { deadlineMs: 150000 });
+const suite = new Suite('record', { deadlineMs: 165000 });
 let server, browser, recDir;
+const pages = [];
 
 // Two 720p encodes and two browsers on 2 cores (under ASan in CI's
 // second stage): VP8 at its fastest realtime speed leaves the room time
@@ -45,10 +50,11 @@ async function start(dir, { auto = false } = {}) {
   });
 }
 
-const post = (url, body) => request(url, {
-  method: 'POST', headers: { 'Content-Type': 'application/json' },
+const post = (url, body, method = 'POST') => request(url, {
+  method, headers: { 'Content-Type': 'application/json' },
   body: JSON.stringify(body),
 });
+const put = (url, body) => post(url, body, 'PUT');
 
 // codecs, size, frame count and per-stream durations of a file
 function probe(file) {
@@ -91,11 +97,13 @@ suite.test('server and two browsers in a mixed room', async () => {
     const { page } = await openDemoPage(browser, server, who);
     const r = await join(page, ROOM);
     assertEq(r.status, 201, `WHIP status of ${who}`);
+    pages.push(page);
   }
 });
 
-suite.test('bad recording requests get 4xx with a reason', async () => {
+suite.test('bad recording and profile requests get 4xx with a reason', async () => {
   const base = `${server.base}/rooms/${ROOM}/recordings`;
+  const prof = `${server.base}/rooms/${ROOM}/profiles`;
   const cases = [
     [await post(base, { profile: 'nope', format: 'webm' }), 400, /no output profile/],
     [await post(base, { profile: 'h264-720p', format: 'webm' }), 400, /cannot hold H264/],
@@ -107,6 +115,13 @@ suite.test('bad recording requests get 4xx with a reason', async () => {
     [await request(`${base}/ABCDEFGH`, { method: 'DELETE' }), 404, /no recording/],
     [await request(`${base}/x`), 404, /no such recording/],
     [await request(base, { method: 'PUT' }), 405, /not allowed/],
+    [await put(`${prof}/vp8-720p`, { width: 641, height: 360 }), 400, /must be even/],
+    [await put(`${prof}/vp8-720p`, { width: 3840, height: 2160 }), 400, /width 160\.\.1920/],
+    [await put(`${prof}/vp8-720p`, { width: '640', height: 360 }), 400, /body must be/],
+    [await put(`${prof}/nope`, { width: 640, height: 360 }), 404, /no output profile nope/],
+    [await put(`${server.base}/rooms/nosuchroom/profiles/vp8-720p`, { width: 640, height: 360 }),
+      404, /no such room/],
+    [await request(`${prof}/vp8-720p`), 405, /not allowed/],
   ];
   for (const [r, status, re] of cases) {
     assertEq(r.status, status, `status for ${JSON.stringify(r.json)}`);
@@ -125,6 +140,11 @@ suite.test(`three recordings for ${SECONDS} s with a layout switch`, async () =>
     recs.push(r.json);
   }
   const t0 = Date.now();
+  // MP4 cannot change size within a file: the change is refused
+  const refused = await put(`${server.base}/rooms/${ROOM}/profiles/h264-720p`,
+    { width: 640, height: 360 });
+  assertEq(refused.status, 409, `PUT h264-720p during an MP4: ${JSON.stringify(refused.json)}`);
+  assert(refused.json.error.includes(recs[2].id), `reason: ${refused.json.error}`);
   await sleep(SECONDS * 500);
   const l = await request(`${server.base}/rooms/${ROOM}/layout`, {
     method: 'PUT', headers: { 'Content-Type': 'application/json' },
@@ -168,6 +188,62 @@ suite.test('ffprobe: codecs, 1280x720, duration, frames, A/V sync; ffmpeg decode
     assertEq(d.code, 0, `ffmpeg exit code (${d.stderr})`);
     assertEq(d.stderr, '', `ffmpeg errors decoding ${rec.path}`);
   }
+});
+
+// frames of each size in a file, as ffprobe decodes them
+function frameSizes(file) {
+  const out = execFileSync('ffprobe', ['-v', 'error', '-select_streams', 'v',
+    '-show_entries', 'frame=width,height', '-of', 'csv=p=0', file]).toString();
+  const n = {};
+  for (const l of out.trim().split('\n')) n[l.replace(',', 'x')] = (n[l.replace(',', 'x')] || 0) + 1;
+  return n;
+}
+
+suite.test('PUT /rooms/{room}/profiles/vp8-720p 640x360 midway: the browsers decode 640x360, '
+  + 'another room keeps 1280x720, the WebM holds both sizes and decodes', async () => {
+  const room = `${server.base}/rooms/${ROOM}`;
+  const other = await openDemoPage(browser, server, 'c');
+  assertEq((await join(other.page, `${ROOM}-2`)).status, 201, 'WHIP into a second room');
+  const r = await post(`${room}/recordings`, { profile: 'vp8-720p', format: 'webm' });
+  assertEq(r.status, 201, `POST webm: ${JSON.stringify(r.json)}`);
+  // frames written, rather than seconds: a loaded machine makes fewer
+  // than 30 a second
+  const written = async () => (await request(`${room}/recordings/${r.json.id}`)).json.video_frames;
+  const reach = (n) => poll(async () => ((await written()) >= n ? true : null), 10000, 100);
+  assert(await reach(20), `only ${await written()} frames at 1280x720`);
+  const p = await put(`${room}/profiles/vp8-720p`, { width: 640, height: 360 });
+  assertEq(p.status, 200, `PUT: ${JSON.stringify(p.json)}`);
+  const t0 = Date.now();
+  for (const page of pages) {
+    const s = await waitStats(page, (x) => x.inboundVideo.frameWidth === 640, 5000);
+    assert(s.ok, `a browser still decodes ${s.stats.inboundVideo.frameWidth} wide`);
+    assertEq(s.stats.inboundVideo.frameHeight, 360, 'frame height');
+  }
+  console.log(`  browsers decode 640x360 ${Date.now() - t0} ms after the PUT`);
+  const sizes = (j) => Object.fromEntries(j.mix.profiles.map((x) => [x.name, `${x.width}x${x.height}`]));
+  const mine = sizes((await request(room)).json);
+  assertEq(mine['vp8-720p'], '640x360', 'GET: the profile\'s size');
+  assertEq(mine['h264-720p'], '1280x720', 'GET: the other profile');
+  const theirs = sizes((await request(`${room}-2`)).json);
+  assertEq(theirs['vp8-720p'], '1280x720', 'GET: the same profile in another room');
+  const s2 = await waitStats(other.page, (x) => x.inboundVideo.frameWidth > 0, 5000);
+  assertEq(s2.stats.inboundVideo.frameWidth, 1280, 'the other room\'s browser decodes');
+  await other.context.close();
+  const after = await written();
+  assert(await reach(after + 20), `only ${await written() - after} frames at 640x360`);
+  const d = await request(`${room}/recordings/${r.json.id}`, { method: 'DELETE' });
+  assertEq(d.status, 200, 'DELETE');
+  assertEq(d.json.state, 'stopped', `state (${d.json.error})`);
+  const n = frameSizes(r.json.path);
+  console.log(`  ${path.basename(r.json.path)}: frames ${JSON.stringify(n)}`);
+  assert(n['1280x720'] >= 20 && n['640x360'] >= 20, `frames by size ${JSON.stringify(n)}`);
+  assertEq(Object.keys(n).length, 2, 'frame sizes');
+  const dec = decodeErrors(r.json.path);
+  assertEq(dec.code, 0, `ffmpeg exit code (${dec.stderr})`);
+  assertEq(dec.stderr, '', 'ffmpeg errors decoding across the change');
+  // back to the configured size for the tests below
+  assertEq((await put(`${room}/profiles/vp8-720p`, { width: 1280, height: 720 })).status, 200,
+    'PUT back to 1280x720');
 });
 
 // an RTMP server to push to: ffmpeg -listen 1, writing what it gets
