@@ -114,7 +114,8 @@
                 leaveOnPageHide: opts.leaveOnPageHide !== false,
                 own: new Set(),            // mids of our own offer's m-lines
                 tiles: new Map(),          // publisher id -> { fig, video, audio, stream }
-                negotiation: Promise.resolve(), offers: 0, answered: 0 };
+                negotiation: Promise.resolve(), offers: 0, answered: 0,
+                events: [] };              // the last 50 events (not offers)
     session = s;
     try {
       s.media = await navigator.mediaDevices.getUserMedia({
@@ -182,6 +183,13 @@
     ws.addEventListener('message', (m) => {
       let ev;
       try { ev = JSON.parse(m.data); } catch { return; }
+      if (ev.type !== 'offer') {
+        s.events.push(ev);
+        if (s.events.length > 50) s.events.shift();
+      }
+      if (ev.type === 'recording' && ev.state === 'failed') {
+        showError(`recording ${ev.id} failed: ${ev.error}`);
+      }
       if (ev.type === 'offer') {
         s.offers++;
         // one at a time, in the order they came
@@ -728,5 +736,8 @@
   renderRoom();
   loadLayouts();
 
-  window.tessera = { join, leave, stats, manglers };
+  // The event channel's last messages (offers left out), oldest first.
+  const events = () => (session ? session.events.slice() : []);
+
+  window.tessera = { join, leave, stats, events, manglers };
 })();

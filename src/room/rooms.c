@@ -144,6 +144,30 @@ static void room_event(struct tes__room *rm, json_t *ev)
 	json_decref(ev);
 }
 
+/* A recording or stream of the room changed state: its participants'
+ * event channels hear it (a failure says why) */
+static void rec_event(const struct tes_rec_desc *d, const char *event,
+		      void *arg)
+{
+	struct tes__room *rm = arg;
+
+	room_event(rm, json_pack("{s:s,s:s,s:s,s:s,s:s,s:s}", "type",
+				 "recording", "id", d->id, "state", event,
+				 "format", d->format, "path", d->path, "error",
+				 d->error ? d->error : ""));
+}
+
+static int mix_start(struct tes_rooms *r, struct tes__room *rm,
+		     struct tes__mix **mp)
+{
+	int err = tes__mix_alloc(mp, rm, &r->mixctx);
+
+	if (!err && tes__mix_recs(*mp))
+		tes__recs_on_event(tes__mix_recs(*mp), rec_event, rm);
+
+	return err;
+}
+
 /* Mix or forward from now on; participants stay connected */
 static int room_switch(struct tes_rooms *r, struct tes__room *rm, bool sfu,
 		       const char *why)
@@ -161,7 +185,7 @@ static int room_switch(struct tes_rooms *r, struct tes__room *rm, bool sfu,
 			tes__sfu_start(rm);
 		}
 		else {
-			err = tes__mix_alloc(&m, rm, &r->mixctx);
+			err = mix_start(r, rm, &m);
 			if (err) {
 				TES_LOGW("room", "%s: cannot mix again (%s); "
 					 "it keeps forwarding", rm->name,
@@ -563,7 +587,7 @@ void tes_rooms_join(struct tes_rooms *r, const char *room, const char *name,
 			 rm->mode_pinned ? "rooms.modes" : "rooms.default_mode");
 		created = true;
 		if (!strcmp(rm->mode, "mix") &&
-		    tes__mix_alloc(&rm->mix, rm, &r->mixctx)) {
+		    mix_start(r, rm, &rm->mix)) {
 			free(rm);
 			res->status = 503;
 			snprintf(res->error, sizeof(res->error),

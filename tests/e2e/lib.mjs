@@ -148,6 +148,8 @@ export async function startServer({
     // a loaded test machine must not turn mixed rooms into sfu ones
     fallback ? '' : '  fallback_after_s: 0',
     mixerExtra,
+    // recordings go to the test's temp dir unless the test says where
+    /^recording:/m.test(configExtra) ? '' : `recording:\n  dir: ${path.join(dir, 'recordings')}`,
     configExtra,
   ].join('\n') + '\n');
 

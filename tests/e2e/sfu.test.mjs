@@ -205,6 +205,24 @@ suite.test('mix_max_participants 2: a third turns a mixed room to sfu, a leave t
   assertEq(r.json.participants.map((p) => p.id).sort().join(), [a.id, b.id].sort().join(), 'the same participants');
 });
 
+suite.test('recording events reach the event channel', async () => {
+  const a = PEOPLE[0];
+  let r = await request(`${server.base}/rooms/grow-test/recordings`, {
+    method: 'POST', headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ profile: 'vp8-720p', format: 'webm' }) });
+  assertEq(r.status, 201, 'POST recording');
+  const id = r.json.id;
+  const seen = (state) => poll(async () => (await a.page.evaluate(() => window.tessera.events()))
+    .find((e) => e.type === 'recording' && e.id === id && e.state === state), 10000, 100);
+  assert(await seen('recording'), `no "recording" event for ${id}`);
+  r = await request(`${server.base}/rooms/grow-test/recordings/${id}`, { method: 'DELETE' });
+  assertEq(r.status, 200, 'DELETE recording');
+  const ev = await seen('stopped');
+  assert(ev, `no "stopped" event for ${id}`);
+  console.log(`  ${JSON.stringify(ev)}`);
+  assertEq(ev.format, 'webm', 'format in the event');
+});
+
 suite.test('bad answers get 4xx with a reason', async () => {
   const base = `${server.base}/rooms/grow-test/participants/${PEOPLE[0].id}`;
   const patch = (body, ctype = 'application/sdp') => request(base, {
