@@ -96,6 +96,10 @@
   //   leaveOnPageHide  send DELETE when the page goes away (default true)
   //   name             display name (1..64 bytes of UTF-8), sent as ?name=;
   //                    none: the server uses the participant id
+  //   simulcast        send video as three simulcast streams (rids q, h, f:
+  //                    a quarter, half and full size of a 1280x720 camera)
+  //   maxKbps          in sfu rooms, tell the server (b=AS in our answers)
+  //                    to send each other participant's video within this
   // Resolves to { status, location, postedAt } once the answer is applied
   // (postedAt: Date.now() when the WHIP POST went out).
   async function join(room, opts = {}) {
@@ -111,6 +115,7 @@
     showError(null);
     setStatus('starting');
     const s = { room, pc: null, media: null, location: null, id: null, ws: null,
+                maxKbps: opts.maxKbps || 0,
                 leaveOnPageHide: opts.leaveOnPageHide !== false,
                 own: new Set(),            // mids of our own offer's m-lines
                 tiles: new Map(),          // publisher id -> { fig, video, audio, stream }
@@ -120,7 +125,7 @@
     try {
       s.media = await navigator.mediaDevices.getUserMedia({
         audio: true,
-        video: { width: 640, height: 360 },
+        video: opts.simulcast ? { width: 1280, height: 720 } : { width: 640, height: 360 },
       });
       ui.local.srcObject = s.media;
 
@@ -134,6 +139,13 @@
         pc.addTransceiver(sendable && track ? track : kind, {
           direction,
           streams: sendable ? [s.media] : [],
+          ...(kind === 'video' && sendable && opts.simulcast ? {
+            sendEncodings: [
+              { rid: 'q', scaleResolutionDownBy: 4, maxBitrate: 150000 },
+              { rid: 'h', scaleResolutionDownBy: 2, maxBitrate: 500000 },
+              { rid: 'f', maxBitrate: 1500000 },
+            ],
+          } : {}),
         });
       }
 
@@ -210,11 +222,23 @@
     const res = await fetch(s.location, {
       method: 'PATCH',
       headers: { 'Content-Type': 'application/sdp' },
-      body: s.pc.localDescription.sdp,
+      body: limitBandwidth(s, s.pc.localDescription.sdp),
     });
     if (res.status !== 204) throw new Error(`PATCH ${res.status}: ${(await res.text()).trim()}`);
     s.answered++;
     dropEndedTiles(s);
+  }
+
+  // With opts.maxKbps: b=AS on each forwarded video m-line of the answer
+  // we send (what we set locally stays as the browser wrote it).
+  function limitBandwidth(s, sdp) {
+    if (!s.maxKbps) return sdp;
+    const parts = sdp.split(/\r\n(?=m=)/);
+    return parts.map((sec) => {
+      const mid = (sec.match(/\r\na=mid:(\S+)/) || [])[1];
+      if (!sec.startsWith('m=video') || s.own.has(mid)) return sec;
+      return sec.replace(/(\r\nc=[^\r]*)/, `$1\r\nb=AS:${s.maxKbps}`);
+    }).join('\r\n');
   }
 
   // A tile per other participant whose tracks the server forwards.
@@ -381,6 +405,11 @@
         a.audioLevel = Math.max(a.audioLevel, r.audioLevel || 0);
       } else if (r.type === 'outbound-rtp' && r.kind === 'video') {
         const o = out.outboundVideo;
+        if (r.rid) {
+          (o.layers || (o.layers = {}))[r.rid] = {
+            frameWidth: r.frameWidth || 0, targetBitrate: r.targetBitrate || 0,
+            limitedBy: r.qualityLimitationReason, active: r.active };
+        }
         o.packetsSent += r.packetsSent || 0;
         o.nackCount += r.nackCount || 0;
         o.retransmittedPacketsSent += r.retransmittedPacketsSent || 0;

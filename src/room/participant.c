@@ -92,11 +92,44 @@ static bool unprotect_failed(struct tes__part *p, int err, const char *what)
 	return true;
 }
 
+/*
+ * The simulcast layer of a packet: by its SSRC once known, else by its
+ * rtp-stream-id extension (the SSRC is learned then).  -1: not one of the
+ * offered layers (dropped).
+ */
+static int layer_of(struct tes__part *p, struct tes__stream *st,
+		    const struct tes_rtp_hdr *h)
+{
+	const uint8_t *rid;
+	size_t n;
+
+	for (int i = 0; i < st->n_layers; i++) {
+		if (st->layers[i].ssrc == h->ssrc)
+			return i;
+	}
+	if (!st->rid_id || tes_rtp_ext_find(h, st->rid_id, &rid, &n))
+		return -1;
+	for (int i = 0; i < st->n_layers; i++) {
+		if (strlen(st->layers[i].rid) == n &&
+		    !memcmp(st->layers[i].rid, rid, n)) {
+			TES_LOGI("room", "%s/%s: simulcast layer %s is ssrc %u",
+				 p->room->name, p->id, st->layers[i].rid,
+				 h->ssrc);
+			st->layers[i].ssrc = h->ssrc;
+			if (i == st->n_layers - 1)
+				st->in_ssrc = h->ssrc;
+			return i;
+		}
+	}
+
+	return -1;
+}
+
 static void recv_rtp(struct tes__part *p, uint8_t *buf, size_t len)
 {
 	struct tes_rtp_hdr h;
 	struct tes__stream *st;
-	int err;
+	int err, layer;
 
 	err = tes_srtp_unprotect_rtp(p->srtp, buf, &len);
 	if (unprotect_failed(p, err, "SRTP"))
@@ -119,7 +152,26 @@ static void recv_rtp(struct tes__part *p, uint8_t *buf, size_t len)
 	p->cnt.rtp_in++;
 	p->cnt.bytes_in += len;
 
-	if (st->in_ssrc != h.ssrc) {
+	layer = st->n_layers ? layer_of(p, st, &h) : 0;
+	if (layer >= 0)
+		tes_rx_update(&st->rx[layer], h.ssrc, st->clock, h.seq, h.ts,
+			      tes_now_us());
+	if (st->n_layers) {
+		if (layer < 0) {
+			p->cnt.drop_unknown_pt++;
+			drop_note(p, "RTP of no offered simulcast stream",
+				  -EPROTO);
+			return;
+		}
+		if (p->room->sfu) {
+			tes__sfu_rtp(p, st, &h, layer);
+			return;
+		}
+		/* mix and echo take the largest layer */
+		if (layer != st->n_layers - 1)
+			return;
+	}
+	else if (st->in_ssrc != h.ssrc) {
 		TES_LOGI("room", "%s/%s: %s from ssrc %u", p->room->name,
 			 p->id, st->codec, h.ssrc);
 		st->in_ssrc = h.ssrc;
@@ -129,9 +181,56 @@ static void recv_rtp(struct tes__part *p, uint8_t *buf, size_t len)
 	if (p->room->mix)
 		tes__mix_rtp(p, st, &h);
 	else if (p->room->sfu)
-		tes__sfu_rtp(p, st, &h);
+		tes__sfu_rtp(p, st, &h, 0);
 	else
 		tes__echo_rtp(p, st, buf, len);
+}
+
+/* A sender report of one of the participant's streams: its time goes
+ * back in our report blocks (LSR, DLSR) */
+static void note_sr(struct tes__part *p, const struct tes_rtcp_pkt *sr)
+{
+	for (size_t i = 0; i < p->n_streams; i++) {
+		for (size_t k = 0; k < TES_SDP_MAX_RIDS; k++) {
+			struct tes_rx_stats *rx = &p->streams[i].rx[k];
+
+			if (rx->init && rx->ssrc == sr->ssrc)
+				tes_rx_sr(rx, sr->ntp, tes_now_us());
+		}
+	}
+}
+
+/* Once a second, a receiver report on everything the participant sends
+ * us: without one a browser's bandwidth estimate never grows (echo rooms
+ * pass the browser's own reports back instead) */
+static void send_rr(struct tes__part *p, uint64_t now)
+{
+	struct tes_rtcp_rb rb[TES_RTCP_MAX_RB];
+	uint8_t buf[8 + TES_RTCP_MAX_RB * 24];
+	uint32_t from = 1;
+	size_t n = 0;
+	int len;
+
+	if (now - p->rr_ms < 1000 || (!p->room->mix && !p->room->sfu))
+		return;
+	p->rr_ms = now;
+	for (size_t i = 0; i < p->n_streams; i++) {
+		struct tes__stream *st = &p->streams[i];
+
+		if (st->we_send && from == 1)
+			from = st->out_ssrc;
+		for (size_t k = 0; k < TES_SDP_MAX_RIDS && n < TES_RTCP_MAX_RB;
+		     k++) {
+			if (st->rx[k].init)
+				tes_rx_block(&st->rx[k], &rb[n++],
+					     tes_now_us());
+		}
+	}
+	if (!n)
+		return;
+	len = tes_rtcp_build_rr(buf, sizeof(buf), from, rb, n);
+	if (len > 0)
+		(void)tes__part_send_rtcp(p, buf, (size_t)len);
 }
 
 static void recv_rtcp(struct tes__part *p, uint8_t *buf, size_t len)
@@ -154,7 +253,10 @@ static void recv_rtcp(struct tes__part *p, uint8_t *buf, size_t len)
 	p->cnt.rtcp_in++;
 	tes_rtcp_iter_init(&it, buf, len);
 	while (!tes_rtcp_next(&it, &pkt)) {
-		if (pkt.pt == TES_RTCP_RTPFB && pkt.count == TES_RTCP_FMT_NACK)
+		if (pkt.pt == TES_RTCP_SR)
+			note_sr(p, &pkt);
+		else if (pkt.pt == TES_RTCP_RTPFB &&
+			 pkt.count == TES_RTCP_FMT_NACK)
 			p->cnt.nack_in++;
 		else if (pkt.pt == TES_RTCP_PSFB &&
 			 pkt.count == TES_RTCP_FMT_PLI)
@@ -331,6 +433,8 @@ void tes__part_tick(struct tes__part *p, uint64_t now)
 
 	if (p->room->sfu)
 		tes__sfu_tick(p, now);
+	if (p->state == TES__PART_CONNECTED)
+		send_rr(p, now);
 
 	consent = tes_ice_agent_consent_ms(p->ice);
 	if (consent && now - consent > p->conf->consent_timeout_ms)
@@ -367,6 +471,11 @@ static void add_stream(struct tes__part *p, const struct tes_sdp_neg_media *m)
 	st->we_send = m->we_send;
 	st->we_recv = m->we_recv;
 	st->audio_level_id = m->ext_id[TES_EXT_AUDIO_LEVEL];
+	st->rid_id = m->ext_id[TES_EXT_RID];
+	st->clock = m->codec.clock ? m->codec.clock : 90000;
+	st->n_layers = (uint8_t)m->n_rids;
+	for (size_t i = 0; i < m->n_rids; i++)
+		memcpy(st->layers[i].rid, m->rids[i], sizeof(st->layers[i].rid));
 	st->out_seq = (uint16_t)tes_rand_u32();
 	if (m->codec.channels > 1)
 		snprintf(st->codec, sizeof(st->codec), "%s/%u/%u",

@@ -10,6 +10,7 @@
 #include "net/ice.h"
 #include "room/room.h"
 #include "rtp/rtp.h"
+#include "rtp/rxstats.h"
 #include "sdp/sdp.h"
 #include "srtp/srtp.h"
 
@@ -49,6 +50,18 @@ struct tes__stream {
 	bool we_send;
 	bool we_recv;
 	char codec[48];        /* "VP8/90000" */
+	/* simulcast we receive: one SSRC per rid, learned from the
+	 * rtp-stream-id extension of the first packets; in_ssrc is the
+	 * last (largest) layer's */
+	uint32_t clock;        /* its RTP clock rate */
+	struct tes_rx_stats rx[TES_SDP_MAX_RIDS]; /* what we receive, per
+				  simulcast layer (one without) */
+	uint8_t rid_id;        /* rtp-stream-id extension id */
+	uint8_t n_layers;      /* 0: no simulcast */
+	struct {
+		char rid[TES_SDP_RID_MAX + 1];
+		uint32_t ssrc;  /* 0 until seen */
+	} layers[TES_SDP_MAX_RIDS];
 };
 
 /* A participant; owned by the loop thread, listed in its room. */
@@ -74,6 +87,7 @@ struct tes__part {
 	struct tes__pub *pub;          /* sfu mode: what it sends (packet
 					  history, keyframe requests) */
 	struct tes_part_counters cnt;
+	uint64_t rr_ms;                /* our last receiver report */
 	struct tes_ratelog rl;
 	const char *srtp_name;
 	uint8_t txbuf[TES_UDP_MAX_DGRAM + TES_SRTP_MAX_TRAILER];
@@ -211,7 +225,7 @@ void tes__sfu_stop(struct tes__room *rm);
 void tes__sfu_connected(struct tes__part *p);
 void tes__sfu_leaving(struct tes__part *p);
 void tes__sfu_rtp(struct tes__part *p, struct tes__stream *st,
-		  const struct tes_rtp_hdr *h);
+		  const struct tes_rtp_hdr *h, int layer);
 void tes__sfu_rtcp(struct tes__part *p, const uint8_t *buf, size_t len);
 void tes__sfu_tick(struct tes__part *p, uint64_t now_ms);
 void tes__sfu_events_attached(struct tes__part *p, bool attached);

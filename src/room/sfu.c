@@ -20,6 +20,7 @@
 #include <strings.h>
 
 #include "room/room_int.h"
+#include "rtp/payload.h"
 
 enum {
 	HIST = 512,             /* video packets kept per publisher (~0.5 s
@@ -28,6 +29,7 @@ enum {
 	REMB_EVERY_MS = 1000,   /* bandwidth we grant publishers, this often */
 	REMB_BPS = 2500000,
 	OFFER_MAX = 64 * 1024,
+	REMB_LOW_MS = 5000,     /* a REMB shortfall this long is congestion */
 	MID_MAX = 31,
 };
 
@@ -49,7 +51,12 @@ struct out {
 
 /* What a participant sends, as an SFU publisher. */
 struct tes__pub {
-	struct hist_pkt *hist;  /* HIST entries, once video arrives */
+	struct hist_pkt *hist[TES_SDP_MAX_RIDS]; /* HIST entries per
+				   simulcast layer (one without), once video
+				   arrives */
+	uint64_t layer_bytes[TES_SDP_MAX_RIDS]; /* video payload this second */
+	uint32_t layer_kbps[TES_SDP_MAX_RIDS];  /* ... and the last second */
+	uint64_t rate_ms;       /* start of this second */
 	struct out *outs;       /* m-lines of subscribers it feeds */
 	size_t n_outs;
 	size_t cap_outs;
@@ -69,6 +76,17 @@ struct track {
 	uint32_t ts_delta;
 	uint32_t packets;       /* sent, for SR */
 	uint32_t octets;
+	/* video: the publisher's simulcast layer it carries (0 without
+	 * simulcast), the one it should, and where our numbering is */
+	int8_t layer;           /* -1: none yet */
+	int8_t target;
+	uint16_t last_seq;      /* last sent */
+	uint32_t last_ts;
+	uint64_t last_us;
+	uint32_t max_kbps;      /* the receiver's b=AS/TIAS, 0: none */
+	uint64_t remb_bps;      /* its last REMB, 0: none */
+	uint64_t remb_low_ms;   /* since when its REMB is far below the
+				   layer it gets, 0: it is not */
 };
 
 /* What a participant receives, and its renegotiation. */
@@ -153,7 +171,8 @@ int tes__sfu_part_init(struct tes__part *p, const struct tes_sdp_answer *ans,
 void tes__sfu_part_free(struct tes__part *p)
 {
 	if (p->pub) {
-		free(p->pub->hist);
+		for (size_t i = 0; i < TES_SDP_MAX_RIDS; i++)
+			free(p->pub->hist[i]);
 		free(p->pub->outs);
 	}
 	free(p->pub);
@@ -334,12 +353,20 @@ static void add_tracks(struct tes__part *q, struct tes__part *p)
 		nm->we_send = true;
 		nm->we_recv = false;
 		nm->local_ssrc = tes_rand_u32() | 1;
-		memset(nm->ext_id, 0, sizeof(nm->ext_id));
+		nm->n_rids = 0;
+		/* our packets carry abs-send-time only (a receiver's
+		 * bandwidth estimate needs it) */
+		for (int e = 0; e < TES_EXT_COUNT; e++) {
+			if (e != TES_EXT_ABS_SEND_TIME)
+				nm->ext_id[e] = 0;
+		}
 		snprintf(nm->msid_stream, sizeof(nm->msid_stream), "%s", p->id);
 		snprintf(nm->msid_track, sizeof(nm->msid_track), "%s-%s",
 			 st->kind == TES_MEDIA_VIDEO ? "video" : "audio",
 			 p->id);
-		s->tracks[idx] = (struct track){.src = p};
+		s->tracks[idx] = (struct track){
+			.src = p, .layer = -1,
+			.target = (int8_t)(st->n_layers ? st->n_layers - 1 : 0)};
 		p->pub->outs[p->pub->n_outs++] = (struct out){
 			.sub = q, .idx = idx};
 		added = true;
@@ -557,6 +584,7 @@ int tes__sfu_answer(struct tes__part *p, const char *sdp, size_t len,
 			   m->dir == TES_DIR_SENDRECV) &&
 			  tes_sdp_rtpmap_find(m, nm->codec.pt);
 		live += t->live;
+		t->max_kbps = m->max_kbps;
 		/* the keyframe asked for with the offer may have come before
 		 * a slow page applied it: ask again */
 		if (t->live && !t->answered && nm->kind == TES_MEDIA_VIDEO)
@@ -576,10 +604,15 @@ int tes__sfu_answer(struct tes__part *p, const char *sdp, size_t len,
 
 /* ---- forwarding ---- */
 
-static void put_hdr(uint8_t *hdr, bool marker, uint8_t pt, uint16_t seq,
-		    uint32_t ts, uint32_t ssrc)
+/* A forwarded packet's header: 12 bytes, and abs-send-time (RFC 8285
+ * one-byte form, 6.18 fixed-point seconds) when ext_id is set: 20 */
+static size_t put_hdr(uint8_t *hdr, bool marker, uint8_t pt, uint16_t seq,
+		      uint32_t ts, uint32_t ssrc, uint8_t ext_id,
+		      uint64_t now_us)
 {
-	hdr[0] = 0x80;
+	uint32_t ast;
+
+	hdr[0] = ext_id ? 0x90 : 0x80;
 	hdr[1] = (uint8_t)((marker ? 0x80 : 0) | (pt & 0x7f));
 	hdr[2] = (uint8_t)(seq >> 8);
 	hdr[3] = (uint8_t)seq;
@@ -591,20 +624,37 @@ static void put_hdr(uint8_t *hdr, bool marker, uint8_t pt, uint16_t seq,
 	hdr[9] = (uint8_t)(ssrc >> 16);
 	hdr[10] = (uint8_t)(ssrc >> 8);
 	hdr[11] = (uint8_t)ssrc;
+	if (!ext_id)
+		return TES_RTP_HDR_LEN;
+
+	ast = (uint32_t)(((now_us << 18) / 1000000) & 0xffffff);
+	hdr[12] = 0xbe;
+	hdr[13] = 0xde;
+	hdr[14] = 0;
+	hdr[15] = 1;                      /* one 32-bit word follows */
+	hdr[16] = (uint8_t)(ext_id << 4 | 2); /* 3 bytes */
+	hdr[17] = (uint8_t)(ast >> 16);
+	hdr[18] = (uint8_t)(ast >> 8);
+	hdr[19] = (uint8_t)ast;
+
+	return TES_RTP_HDR_LEN + 8;
 }
 
-static void remember(struct tes__pub *pub, const struct tes_rtp_hdr *h)
+enum { HDR_MAX = TES_RTP_HDR_LEN + 8 };
+
+static void remember(struct tes__pub *pub, int layer,
+		     const struct tes_rtp_hdr *h)
 {
 	struct hist_pkt *e;
 
-	if (!pub->hist) {
-		pub->hist = calloc(HIST, sizeof(*pub->hist));
-		if (!pub->hist)
+	if (!pub->hist[layer]) {
+		pub->hist[layer] = calloc(HIST, sizeof(*pub->hist[layer]));
+		if (!pub->hist[layer])
 			return;
 	}
 	if (h->payload_len > sizeof(e->data))
 		return;
-	e = &pub->hist[h->seq % HIST];
+	e = &pub->hist[layer][h->seq % HIST];
 	e->used = true;
 	e->seq = h->seq;
 	e->ts = h->ts;
@@ -613,57 +663,133 @@ static void remember(struct tes__pub *pub, const struct tes_rtp_hdr *h)
 	memcpy(e->data, h->payload, h->payload_len);
 }
 
+/* Whether a video packet begins a keyframe (VP8) or carries an IDR
+ * slice's start (H.264): where a receiver may switch layers */
+static bool key_start(const struct tes__stream *st,
+		      const struct tes_rtp_hdr *h)
+{
+	struct tes_vp8_desc d;
+	struct tes_h264_pkt hp;
+
+	if (!strncasecmp(st->codec, "VP8/", 4))
+		return !tes_vp8_parse_desc(&d, h->payload, h->payload_len) &&
+		       d.keyframe;
+	if (!strncasecmp(st->codec, "H264/", 5))
+		return !tes_h264_parse(&hp, h->payload, h->payload_len) &&
+		       hp.nal_start && (hp.idr || hp.sps);
+
+	return false;
+}
+
+
+/* Numbering for a track that starts, or goes on from another layer: our
+ * sequence numbers go on by one, our timestamps by the time that passed */
+static void rebase(struct track *t, const struct tes_rtp_hdr *h,
+		   uint64_t now_us)
+{
+	if (!t->started) {
+		t->seq_delta = (uint16_t)tes_rand_u32();
+		t->ts_delta = tes_rand_u32();
+		t->started = true;
+		return;
+	}
+	t->seq_delta = (uint16_t)(t->last_seq + 1 - h->seq);
+	t->ts_delta = t->last_ts + (uint32_t)TES_MAX(1, (now_us - t->last_us) *
+						      90 / 1000) - h->ts;
+}
+
 void tes__sfu_rtp(struct tes__part *p, struct tes__stream *st,
-		  const struct tes_rtp_hdr *h)
+		  const struct tes_rtp_hdr *h, int layer)
 {
 	struct tes__pub *pub = p->pub;
-	uint8_t hdr[TES_RTP_HDR_LEN];
+	uint8_t hdr[HDR_MAX];
+	uint64_t now_us = tes_now_us();
+	bool key = false, key_known = false;
+	size_t hlen;
 
 	if (!pub)
 		return;
-	if (st->kind == TES_MEDIA_VIDEO)
-		remember(pub, h);
+	if (st->kind == TES_MEDIA_VIDEO) {
+		remember(pub, layer, h);
+		pub->layer_bytes[layer] += h->payload_len;
+	}
 
 	for (size_t i = 0; i < pub->n_outs; i++) {
 		struct tes__part *q = pub->outs[i].sub;
 		size_t idx = pub->outs[i].idx;
 		struct tes_sdp_neg_media *nm = &q->sub->media[idx];
 		struct track *t = &q->sub->tracks[idx];
+		uint16_t seq;
+		uint32_t ts;
 
 		if (!t->live || nm->kind != st->kind)
 			continue;
-		if (!t->started) {
-			t->seq_delta = (uint16_t)tes_rand_u32();
-			t->ts_delta = tes_rand_u32();
-			t->started = true;
+		if (st->kind == TES_MEDIA_AUDIO) {
+			if (!t->started)
+				rebase(t, h, now_us);
 		}
-		put_hdr(hdr, h->marker, nm->codec.pt,
-			(uint16_t)(h->seq + t->seq_delta), h->ts + t->ts_delta,
-			nm->local_ssrc);
-		if (!tes__part_send_rtp2(q, hdr, sizeof(hdr), h->payload,
+		else if (layer != t->layer) {
+			/* another layer: only the one it should switch to,
+			 * and only from a keyframe */
+			if (layer != t->target)
+				continue;
+			if (!key_known) {
+				key = key_start(st, h);
+				key_known = true;
+			}
+			if (!key)
+				continue;
+			rebase(t, h, now_us);
+			t->layer = (int8_t)layer;
+		}
+		seq = (uint16_t)(h->seq + t->seq_delta);
+		ts = h->ts + t->ts_delta;
+		hlen = put_hdr(hdr, h->marker, nm->codec.pt, seq, ts,
+			       nm->local_ssrc,
+			       nm->ext_id[TES_EXT_ABS_SEND_TIME], now_us);
+		if (!tes__part_send_rtp2(q, hdr, hlen, h->payload,
 					 h->payload_len)) {
 			t->packets++;
 			t->octets += (uint32_t)h->payload_len;
 		}
+		t->last_seq = seq;
+		t->last_ts = ts;
+		t->last_us = now_us;
 	}
 }
 
 static void request_key(struct tes__part *pub, uint64_t now)
 {
 	struct tes__stream *v = tes__part_stream_by_kind(pub, TES_MEDIA_VIDEO);
-	uint8_t buf[64];
-	int n;
+	uint32_t from, ssrcs[TES_SDP_MAX_RIDS];
+	uint8_t buf[64 * TES_SDP_MAX_RIDS];
+	size_t n = 0, len = 0;
+	int k;
 
-	if (!v || !v->we_recv || !v->in_ssrc || !pub->pub)
+	if (!v || !v->we_recv || !pub->pub)
+		return;
+	/* every simulcast layer: each has its own encoder */
+	for (size_t i = 0; i < v->n_layers; i++) {
+		if (v->layers[i].ssrc)
+			ssrcs[n++] = v->layers[i].ssrc;
+	}
+	if (!v->n_layers && v->in_ssrc)
+		ssrcs[n++] = v->in_ssrc;
+	if (!n)
 		return;
 	/* what cannot go now goes from the tick */
 	pub->pub->key_wanted = true;
 	if (now - pub->pub->last_pli_ms < PLI_MIN_MS)
 		return;
 
-	n = tes_rtcp_build_pli(buf, sizeof(buf), v->out_ssrc ? v->out_ssrc : 1,
-			       v->in_ssrc);
-	if (n > 0 && !tes__part_send_rtcp(pub, buf, (size_t)n)) {
+	from = v->out_ssrc ? v->out_ssrc : 1;
+	for (size_t i = 0; i < n; i++) {
+		k = tes_rtcp_build_pli(buf + len, sizeof(buf) - len, from,
+				       ssrcs[i]);
+		if (k > 0)
+			len += (size_t)k;
+	}
+	if (len && !tes__part_send_rtcp(pub, buf, len)) {
 		pub->cnt.pli_out++;
 		pub->pub->last_pli_ms = now;
 		pub->pub->key_wanted = false;
@@ -692,10 +818,15 @@ static void resend(struct tes__part *q, size_t idx,
 	struct track *t = &q->sub->tracks[idx];
 	const struct tes_sdp_neg_media *nm = &q->sub->media[idx];
 	struct tes__pub *pub = t->src->pub;
-	uint8_t hdr[TES_RTP_HDR_LEN];
+	const struct hist_pkt *hist;
+	uint8_t hdr[HDR_MAX];
+	size_t hlen;
 	int n;
 
-	if (!pub->hist || !t->started || nm->kind != TES_MEDIA_VIDEO)
+	if (!t->started || nm->kind != TES_MEDIA_VIDEO || t->layer < 0)
+		return;
+	hist = pub->hist[t->layer];
+	if (!hist)
 		return;
 	n = tes_rtcp_nack_entries(pkt, nacks, TES_ARRAY_SIZE(nacks));
 	for (int i = 0; i < n; i++) {
@@ -706,13 +837,15 @@ static void resend(struct tes__part *q, size_t idx,
 			if (b >= 0 && !(nacks[i].blp & (1u << b)))
 				continue;
 			seq = (uint16_t)(nacks[i].pid + b + 1);
-			e = &pub->hist[(uint16_t)(seq - t->seq_delta) % HIST];
+			e = &hist[(uint16_t)(seq - t->seq_delta) % HIST];
 			if (!e->used ||
 			    e->seq != (uint16_t)(seq - t->seq_delta))
 				continue;
-			put_hdr(hdr, e->marker, nm->codec.pt, seq,
-				e->ts + t->ts_delta, nm->local_ssrc);
-			if (!tes__part_send_rtp2(q, hdr, sizeof(hdr), e->data,
+			hlen = put_hdr(hdr, e->marker, nm->codec.pt, seq,
+				       e->ts + t->ts_delta, nm->local_ssrc,
+				       nm->ext_id[TES_EXT_ABS_SEND_TIME],
+				       tes_now_us());
+			if (!tes__part_send_rtp2(q, hdr, hlen, e->data,
 						 e->len))
 				q->cnt.resent++;
 		}
@@ -723,12 +856,21 @@ static void resend(struct tes__part *q, size_t idx,
 static void forward_sr(struct tes__part *p, const struct tes_rtcp_pkt *sr)
 {
 	const struct tes__stream *st = NULL;
+	int layer = 0;
 	uint8_t buf[64];
 	int n;
 
-	for (size_t i = 0; i < p->n_streams; i++) {
-		if (p->streams[i].in_ssrc == sr->ssrc)
-			st = &p->streams[i];
+	for (size_t i = 0; i < p->n_streams && !st; i++) {
+		const struct tes__stream *c = &p->streams[i];
+
+		if (!c->n_layers && c->in_ssrc == sr->ssrc)
+			st = c;
+		for (int k = 0; k < c->n_layers && !st; k++) {
+			if (c->layers[k].ssrc == sr->ssrc) {
+				st = c;
+				layer = k;
+			}
+		}
 	}
 	if (!st)
 		return;
@@ -739,7 +881,8 @@ static void forward_sr(struct tes__part *p, const struct tes_rtcp_pkt *sr)
 		const struct tes_sdp_neg_media *nm = &q->sub->media[idx];
 		const struct track *t = &q->sub->tracks[idx];
 
-		if (!t->live || !t->started || nm->kind != st->kind)
+		if (!t->live || !t->started || nm->kind != st->kind ||
+		    (st->kind == TES_MEDIA_VIDEO && t->layer != layer))
 			continue;
 		n = tes_rtcp_build_sr(buf, sizeof(buf), nm->local_ssrc,
 				      sr->ntp, sr->rtp_ts + t->ts_delta,
@@ -785,6 +928,85 @@ void tes__sfu_rtcp(struct tes__part *p, const uint8_t *buf, size_t len)
 			if (t)
 				request_key(t->src, tes_now_ms());
 		}
+		else if (pkt.pt == TES_RTCP_PSFB && pkt.is_remb) {
+			for (size_t i = 0; i < pkt.n_remb_ssrc; i++) {
+				t = track_of(p, pkt.remb_ssrc[i], &idx);
+				if (t)
+					t->remb_bps = pkt.remb_bitrate;
+			}
+		}
+	}
+}
+
+/*
+ * The simulcast layer a receiver should get: the largest whose measured
+ * rate fits what it said it takes (b=AS/TIAS of its answer); a REMB below
+ * half the rate of the layer it gets, REMB_LOW_MS on end, caps it too
+ * (a browser's receive-side estimate without transport-cc is cautious
+ * and noisy: only a lasting shortfall is congestion).  Without either,
+ * the largest layer.
+ */
+static int8_t choose_layer(const struct tes__stream *v,
+			   const struct tes__pub *pub, struct track *t,
+			   uint64_t now_ms)
+{
+	uint64_t budget = t->max_kbps ? t->max_kbps : UINT32_MAX;
+	int8_t best = -1, low = -1;
+
+	if (t->remb_bps && t->layer >= 0 &&
+	    t->remb_bps / 1000 * 2 < pub->layer_kbps[t->layer]) {
+		if (!t->remb_low_ms)
+			t->remb_low_ms = now_ms;
+		if (now_ms - t->remb_low_ms >= REMB_LOW_MS)
+			budget = TES_MIN(budget, t->remb_bps / 1000);
+	}
+	else {
+		t->remb_low_ms = 0;
+	}
+	for (int i = 0; i < v->n_layers; i++) {
+		if (!v->layers[i].ssrc || !pub->layer_kbps[i])
+			continue;
+		if (low < 0)
+			low = (int8_t)i;
+		if (pub->layer_kbps[i] <= budget)
+			best = (int8_t)i;
+	}
+
+	return best >= 0 ? best : low;
+}
+
+static void choose_layers(struct tes__part *p, uint64_t now_ms)
+{
+	struct tes__pub *pub = p->pub;
+	struct tes__stream *v = tes__part_stream_by_kind(p, TES_MEDIA_VIDEO);
+	uint64_t dt = now_ms - pub->rate_ms;
+
+	if (!v || !v->n_layers || dt < 1000)
+		return;
+	for (int i = 0; i < v->n_layers; i++) {
+		pub->layer_kbps[i] = (uint32_t)(pub->layer_bytes[i] * 8 / dt);
+		pub->layer_bytes[i] = 0;
+	}
+	pub->rate_ms = now_ms;
+
+	for (size_t i = 0; i < pub->n_outs; i++) {
+		struct tes__part *q = pub->outs[i].sub;
+		struct track *t = &q->sub->tracks[pub->outs[i].idx];
+		int8_t want;
+
+		if (!t->live || q->sub->media[pub->outs[i].idx].kind !=
+				       TES_MEDIA_VIDEO)
+			continue;
+		want = choose_layer(v, pub, t, now_ms);
+		if (want < 0 || want == t->target)
+			continue;
+		TES_LOGI("sfu", "%s/%s: receives %s's layer %s (%u kbit/s; "
+			 "it takes %u, REMB %llu)", q->room->name, q->id,
+			 p->id, v->layers[want].rid, pub->layer_kbps[want],
+			 t->max_kbps, (unsigned long long)(t->remb_bps / 1000));
+		t->target = want;
+		if (want != t->layer)
+			request_key(p, now_ms);
 	}
 }
 
@@ -810,6 +1032,7 @@ void tes__sfu_tick(struct tes__part *p, uint64_t now_ms)
 	}
 	if (p->pub->key_wanted)
 		request_key(p, now_ms);
+	choose_layers(p, now_ms);
 
 	/* grant publishers the bandwidth of a good picture: without REMB a
 	 * browser sends at its start rate */

@@ -58,6 +58,14 @@ static const char *ip_ver(const char *addr)
 }
 
 
+/*
+ * A simulcast sender starts at the bitrate of all its layers: Chrome
+ * starts at 300 kbit/s and, with receiver reports and REMB only (no
+ * transport-cc), grows about 8 % a second, so its largest layer would
+ * stay off for half a minute.  (Chrome's x-google- fmtp parameters.)
+ */
+#define SIMULCAST_START "x-google-start-bitrate=1500"
+
 static void put_codec(struct wbuf *w, const struct tes_sdp_neg_media *nm)
 {
 	const struct tes_sdp_rtpmap *c = &nm->codec;
@@ -70,11 +78,15 @@ static void put_codec(struct wbuf *w, const struct tes_sdp_neg_media *nm)
 		break;
 	case TES_CODEC_VP8:
 		put(w, "a=rtpmap:%u VP8/90000\r\n", pt);
+		if (nm->n_rids)
+			put(w, "a=fmtp:%u %s\r\n", pt, SIMULCAST_START);
 		break;
 	case TES_CODEC_H264:
 		put(w, "a=rtpmap:%u H264/90000\r\n", pt);
 		put(w, "a=fmtp:%u level-asymmetry-allowed=1;"
-		       "packetization-mode=1;profile-level-id=42e01f\r\n", pt);
+		       "packetization-mode=1;profile-level-id=42e01f%s%s\r\n",
+		    pt, nm->n_rids ? ";" : "",
+		    nm->n_rids ? SIMULCAST_START : "");
 		break;
 	default:
 		/* negotiate never picks these; write what was offered */
@@ -133,6 +145,12 @@ static void put_media(struct wbuf *w, const struct tes_sdp_neg_media *nm,
 	if (nm->rtcp_rsize)
 		put(w, "a=rtcp-rsize\r\n");
 	put_codec(w, nm);
+	for (size_t i = 0; i < nm->n_rids; i++)
+		put(w, "a=rid:%s recv\r\n", nm->rids[i]);
+	for (size_t i = 0; i < nm->n_rids; i++)
+		put(w, "%s%s", i ? ";" : "a=simulcast:recv ", nm->rids[i]);
+	if (nm->n_rids)
+		put(w, "\r\n");
 	if (nm->we_send) {
 		const char *stream = nm->msid_stream[0] ? nm->msid_stream
 							: l->stream_id;

@@ -19,6 +19,9 @@ const char *const tes_sdp_ext_uri[TES_EXT_COUNT] = {
 		"http://www.webrtc.org/experiments/rtp-hdrext/abs-send-time",
 	[TES_EXT_TWCC] = ("http://www.ietf.org/id/"
 			  "draft-holmer-rmcat-transport-wide-cc-extensions-01"),
+	[TES_EXT_RID] = "urn:ietf:params:rtp-hdrext:sdes:rtp-stream-id",
+	[TES_EXT_RRID] =
+		"urn:ietf:params:rtp-hdrext:sdes:repaired-rtp-stream-id",
 };
 
 /** rtcp-fb we implement; transport-cc is not (yet). */
@@ -159,6 +162,10 @@ static void choose_exts(struct tes_sdp_neg_media *nm,
 			if (k == TES_EXT_AUDIO_LEVEL &&
 			    m->kind != TES_MEDIA_AUDIO)
 				continue;
+			/* stream ids only matter to simulcast we receive */
+			if ((k == TES_EXT_RID || k == TES_EXT_RRID) &&
+			    !m->n_sim_send)
+				continue;
 			if (!nm->ext_id[k])
 				nm->ext_id[k] = e->id;
 		}
@@ -241,6 +248,18 @@ static void negotiate_media(struct tes_sdp_neg_media *nm,
 		      nm->dir == TES_DIR_SENDONLY;
 	if (nm->we_send)
 		*kind_sending = true;
+
+	/* simulcast (RFC 8853): we receive every offered stream, told
+	 * apart by the rtp-stream-id extension */
+	if (nm->we_recv && m->kind == TES_MEDIA_VIDEO && m->n_sim_send &&
+	    nm->ext_id[TES_EXT_RID]) {
+		for (size_t i = 0; i < m->n_sim_send; i++)
+			memcpy(nm->rids[i], m->sim_send[i], sizeof(nm->rids[i]));
+		nm->n_rids = m->n_sim_send;
+	}
+	else {
+		nm->ext_id[TES_EXT_RID] = nm->ext_id[TES_EXT_RRID] = 0;
+	}
 }
 
 /** ICE and DTLS parameters of the transport (first accepted m-line). */

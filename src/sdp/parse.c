@@ -545,6 +545,68 @@ static int attr_ssrc_group(struct pstate *st, struct cur *c)
 	return 0;
 }
 
+/*
+ * a=simulcast:send q;h;f [recv ...] (RFC 8853): the rids we may receive,
+ * the first of each group of alternatives ("q,q2;h"), a paused one ("~h")
+ * without its "~".  Only the send direction is kept: we never send
+ * simulcast.  a=rid lines are not needed: a=simulcast names them.
+ */
+static void attr_simulcast(struct tes_sdp_media *m, struct cur *c)
+{
+	const char *t, *list = NULL;
+	size_t tn, ln = 0;
+
+	while (next_tok(c, &t, &tn)) {
+		const char *l;
+		size_t n;
+
+		if (!next_tok(c, &l, &n))
+			break;
+		if (tok_eq(t, tn, "send")) {
+			list = l;
+			ln = n;
+		}
+	}
+	m->n_sim_send = 0;
+	while (list && ln && m->n_sim_send < TES_SDP_MAX_RIDS) {
+		const char *semi = memchr(list, ';', ln);
+		size_t gn = semi ? (size_t)(semi - list) : ln;
+		const char *comma = memchr(list, ',', gn);
+		const char *id = list;
+		size_t idn = comma ? (size_t)(comma - list) : gn;
+
+		if (idn && *id == '~') {
+			id++;
+			idn--;
+		}
+		if (idn && idn <= TES_SDP_RID_MAX) {
+			memcpy(m->sim_send[m->n_sim_send], id, idn);
+			m->sim_send[m->n_sim_send++][idn] = '\0';
+		}
+		list += semi ? gn + 1 : gn;
+		ln -= semi ? gn + 1 : gn;
+	}
+}
+
+/* b=AS:<kbit/s> or b=TIAS:<bit/s> of an m-line */
+static int parse_bandwidth(struct pstate *st, struct cur *c)
+{
+	const char *p = c->p;
+	size_t n = (size_t)(c->end - c->p);
+	uint64_t v;
+
+	if (!st->m)
+		return 0;
+	if (n > 3 && !memcmp(p, "AS:", 3) && parse_num(p + 3, n - 3,
+						       UINT32_MAX, &v))
+		st->m->max_kbps = (uint32_t)v;
+	else if (n > 5 && !memcmp(p, "TIAS:", 5) &&
+		 parse_num(p + 5, n - 5, UINT32_MAX, &v) && !st->m->max_kbps)
+		st->m->max_kbps = (uint32_t)((v + 999) / 1000);
+
+	return 0;
+}
+
 /** Attributes valid at both levels: ICE, DTLS, direction. */
 static int attr_transport(struct pstate *st, const char *name, size_t nn,
 			  struct cur *c, bool *handled)
@@ -620,6 +682,8 @@ static int attr_media(struct pstate *st, const char *name, size_t nn,
 		rest(c, &t, &tn);
 		copy_trunc(m->msid, sizeof(m->msid), t, tn);
 		st->msid_attr = true;
+	} else if (tok_eq(name, nn, "simulcast")) {
+		attr_simulcast(m, c);
 	}
 
 	return 0;
@@ -685,6 +749,8 @@ static int parse_line(struct pstate *st, const char *p, size_t n)
 		return parse_mline(st, &c);
 	case 'a':
 		return parse_attr(st, &c);
+	case 'b':
+		return parse_bandwidth(st, &c);
 	default:
 		return 0;
 	}

@@ -22,6 +22,9 @@ enum {
 	TES_SDP_MAX_EXTMAP = 16,  /**< header extensions per m-line */
 	TES_SDP_MAX_SSRC = 8,     /**< distinct a=ssrc values per m-line */
 	TES_SDP_MAX_BUNDLE = 16,  /**< mids in a=group:BUNDLE (more: error) */
+	TES_SDP_MAX_RIDS = 4,     /**< simulcast streams (RFC 8853) per
+				       m-line; more are ignored */
+	TES_SDP_RID_MAX = 16,     /**< longest rid we keep (longer: ignored) */
 };
 
 /** Media type of an m-line. */
@@ -69,6 +72,9 @@ enum {
 	TES_EXT_AUDIO_LEVEL,    /**< ...:rtp-hdrext:ssrc-audio-level */
 	TES_EXT_ABS_SEND_TIME,  /**< webrtc.org abs-send-time */
 	TES_EXT_TWCC,           /**< transport-wide-cc-extensions-01 */
+	TES_EXT_RID,            /**< urn:ietf:params:rtp-hdrext:sdes:
+				     rtp-stream-id (RFC 8852) */
+	TES_EXT_RRID,           /**< ...:sdes:repaired-rtp-stream-id */
 	TES_EXT_COUNT,          /**< number of known extensions */
 };
 
@@ -128,6 +134,13 @@ struct tes_sdp_media {
 	char cname[64];            /**< First a=ssrc cname (truncated) */
 	char msid[128];            /**< a=msid value ("stream track"), else
 				        the first a=ssrc msid (truncated) */
+	char sim_send[TES_SDP_MAX_RIDS][TES_SDP_RID_MAX + 1]; /**< rids of
+				        a=simulcast:send, in its order (the
+				        first of each group of alternatives;
+				        paused ones too) */
+	size_t n_sim_send;         /**< Number of sim_send */
+	uint32_t max_kbps;         /**< b=AS (kbit/s) or b=TIAS (rounded
+				        up), 0 when absent */
 };
 
 /** A parsed session description. */
@@ -209,6 +222,10 @@ struct tes_sdp_neg_media {
 	char proto[32];            /**< The offer's proto (echoed) */
 	char first_fmt[32];        /**< The offer's first format token, echoed
 				        in a rejected m-line ("0" if none) */
+	char rids[TES_SDP_MAX_RIDS][TES_SDP_RID_MAX + 1]; /**< Simulcast we
+				        receive: the offer's send rids we
+				        answer a=rid:X recv for */
+	size_t n_rids;             /**< Number of rids (0: no simulcast) */
 	char msid_stream[24];      /**< When sending: our a=msid stream id,
 				        "" for tes_sdp_local.stream_id */
 	char msid_track[40];       /**< When sending: track id, "" for

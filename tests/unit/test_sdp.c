@@ -696,6 +696,51 @@ TES_TEST(sdp_build_roundtrip)
 	return 0;
 }
 
+/* Chrome's simulcast offer (three rids): we receive all three, told apart
+ * by rtp-stream-id; other offers get no rid extension */
+TES_TEST(sdp_simulcast)
+{
+	const struct tes_sdp_media *v;
+
+	TEST_OK(fx_init());
+	TEST_OK(answer_vec("chrome_simulcast.sdp"));
+	v = &fx.offer->media[1];
+	TEST_EQ(v->n_sim_send, 3);
+	TEST_STREQ(v->sim_send[0], "q");
+	TEST_STREQ(v->sim_send[2], "f");
+	TEST_EQ(fx.ans->media[1].n_rids, 3);
+	TEST_EQ(fx.ans->media[1].ext_id[TES_EXT_RID], 10);
+	TEST_EQ(fx.ans->media[1].ext_id[TES_EXT_RRID], 11);
+	TEST_EQ(fx.ans->media[0].n_rids, 0);
+	TEST_ASSERT(strstr(fx.sdp, "a=rid:q recv\r\na=rid:h recv\r\n"
+				   "a=rid:f recv\r\n"
+				   "a=simulcast:recv q;h;f\r\n"));
+	TEST_ASSERT(strstr(fx.sdp, "a=extmap:10 urn:ietf:params:rtp-hdrext:"
+				   "sdes:rtp-stream-id\r\n"));
+	/* our answer, parsed back: a recv list is not a send one */
+	TEST_EQ(fx.back->media[1].n_sim_send, 0);
+
+	TEST_OK(answer_vec("chrome_sendrecv.sdp"));
+	TEST_EQ(fx.ans->media[1].n_rids, 0);
+	TEST_EQ(fx.ans->media[1].ext_id[TES_EXT_RID], 0);
+
+	/* alternatives, paused streams, too many, b=AS and b=TIAS */
+	TEST_OK(parse_str("v=0\r\nm=video 9 UDP/TLS/RTP/SAVPF 96\r\n"
+			  "b=TIAS:150001\r\n"
+			  "a=simulcast:recv x send a,a2;~b;c;d;e\r\n"
+			  "m=video 9 UDP/TLS/RTP/SAVPF 96\r\nb=AS:300\r\n"
+			  "b=TIAS:1000\r\n"));
+	v = &fx.offer->media[0];
+	TEST_EQ(v->n_sim_send, TES_SDP_MAX_RIDS);
+	TEST_STREQ(v->sim_send[0], "a");
+	TEST_STREQ(v->sim_send[1], "b");
+	TEST_STREQ(v->sim_send[3], "d");
+	TEST_EQ(v->max_kbps, 151);
+	TEST_EQ(fx.offer->media[1].max_kbps, 300);
+
+	return 0;
+}
+
 /* A subsequent offer of ours (sfu renegotiation): the answered m-lines
  * again, plus a sendonly one carrying another participant's video */
 TES_TEST(sdp_build_offer)
