@@ -268,6 +268,29 @@ int tes__mix_profile_of(struct tes__mix *m, const struct tes__part *p)
 	return idx[0];
 }
 
+bool tes__mix_cell_px(struct tes__mix *m, const struct tes__part *p, int *w,
+		      int *h)
+{
+	int cw = 0, ch = 0;
+
+	/* the largest canvas of the room's profiles */
+	for (size_t i = 0; i < m->n_prof; i++) {
+		if (m->prof[i]->width * m->prof[i]->height > cw * ch) {
+			cw = m->prof[i]->width;
+			ch = m->prof[i]->height;
+		}
+	}
+	for (size_t i = 0; i < m->ncells; i++) {
+		if (!strcmp(m->cells[i].id, p->id)) {
+			*w = (int)(m->cells[i].w * (float)cw + 0.5f);
+			*h = (int)(m->cells[i].h * (float)ch + 0.5f);
+			return true;
+		}
+	}
+
+	return false;
+}
+
 const char *tes__mix_profile_name(struct tes__mix *m, struct tes__part *p)
 {
 	int k = tes__mix_profile_of(m, p);

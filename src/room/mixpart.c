@@ -289,9 +289,10 @@ static void mixin_destructor(void *data)
 	tes_deref(mi->slot);
 }
 
-static int video_in(struct tes__mixin *mi, const struct tes__stream *st)
+static struct tes_ingress_cfg video_cfg(struct tes__mixin *mi,
+					const struct tes__stream *st)
 {
-	struct tes_ingress_cfg cfg = {
+	return (struct tes_ingress_cfg){
 		.codec = strncasecmp(st->codec, "H264", 4) ? TES_INGRESS_VP8
 							   : TES_INGRESS_H264,
 		.au_h = video_au,
@@ -299,6 +300,34 @@ static int video_in(struct tes__mixin *mi, const struct tes__stream *st)
 		.keyframe_h = video_keyframe,
 		.arg = mi,
 	};
+}
+
+int tes__mixin_video_restart(struct tes__part *p)
+{
+	const struct tes__stream *st =
+		tes__part_stream_by_kind(p, TES_MEDIA_VIDEO);
+	struct tes__mixin *mi = p->mix;
+	struct tes_ingress_cfg cfg;
+	struct tes_ingress *in;
+	int err;
+
+	if (!mi || !st || !mi->vin)
+		return -ENOENT;
+	/* another stream (a simulcast layer): its own sequence numbers */
+	cfg = video_cfg(mi, st);
+	err = tes_ingress_alloc(&in, &cfg);
+	if (err)
+		return err;
+	tes_deref(mi->vin);
+	mi->vin = in;
+	mi->vdec_wait_key = true;
+
+	return 0;
+}
+
+static int video_in(struct tes__mixin *mi, const struct tes__stream *st)
+{
+	struct tes_ingress_cfg cfg = video_cfg(mi, st);
 	char name[8];
 	int err;
 

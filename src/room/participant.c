@@ -5,8 +5,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "room/room_int.h"
+#include "rtp/payload.h"
 
 enum {
 	ANSWER_MAX = 16384,
@@ -92,6 +94,107 @@ static bool unprotect_failed(struct tes__part *p, int err, const char *what)
 	return true;
 }
 
+bool tes__key_start(const struct tes__stream *st, const struct tes_rtp_hdr *h,
+		    uint16_t *width, uint16_t *height)
+{
+	struct tes_vp8_desc d;
+	struct tes_h264_pkt hp;
+
+	if (!strncasecmp(st->codec, "VP8/", 4)) {
+		if (tes_vp8_parse_desc(&d, h->payload, h->payload_len) ||
+		    !d.keyframe)
+			return false;
+		if (width && d.width > 0 && d.height > 0) {
+			*width = (uint16_t)d.width;
+			*height = (uint16_t)d.height;
+		}
+		return true;
+	}
+	if (!strncasecmp(st->codec, "H264/", 5))
+		return !tes_h264_parse(&hp, h->payload, h->payload_len) &&
+		       hp.nal_start && (hp.idr || hp.sps);
+
+	return false;
+}
+
+/* Whether a layer is at least 90 % of a cell's size each way (that still
+ * looks sharp) */
+static bool covers(const struct tes__stream *st, int i, int cw, int ch)
+{
+	return st->layers[i].width * 10 >= cw * 9 &&
+	       st->layers[i].height * 10 >= ch * 9;
+}
+
+/*
+ * The mixer decodes one simulcast layer of a participant: the smallest
+ * that covers the cell the layout gives it in the largest canvas (sizes
+ * from the layers' keyframes), the largest when none does, the smallest
+ * when it has no cell.  A change waits for a keyframe of the new layer,
+ * asked for now.
+ */
+static void choose_mix_layer(struct tes__part *p, struct tes__stream *st,
+			     uint64_t now)
+{
+	int cw = 0, ch = 0, want = -1, small = -1, large = -1;
+	uint8_t buf[64];
+	int n;
+
+	if (now - st->mix_choice_ms < 1000)
+		return;
+	st->mix_choice_ms = now;
+	for (int i = 0; i < st->n_layers; i++) {
+		int w = st->layers[i].width;
+
+		if (!st->layers[i].ssrc || !w)
+			continue;
+		if (small < 0 || w < st->layers[small].width)
+			small = i;
+		if (large < 0 || w > st->layers[large].width)
+			large = i;
+	}
+	if (small < 0)
+		return; /* no size known yet */
+	if (!tes__mix_cell_px(p->room->mix, p, &cw, &ch)) {
+		want = small;
+	}
+	else {
+		for (int i = 0; i < st->n_layers; i++) {
+			if (st->layers[i].ssrc && st->layers[i].width &&
+			    covers(st, i, cw, ch) &&
+			    (want < 0 ||
+			     st->layers[i].width < st->layers[want].width))
+				want = i;
+		}
+		if (want < 0)
+			want = large;
+	}
+	if (want == st->mix_want)
+		return;
+
+	TES_LOGI("room", "%s/%s: the mixer takes layer %s (%ux%u) for a "
+		 "%dx%d cell", p->room->name, p->id, st->layers[want].rid,
+		 st->layers[want].width, st->layers[want].height, cw, ch);
+	st->mix_want = (int8_t)want;
+	n = tes_rtcp_build_pli(buf, sizeof(buf), st->out_ssrc ? st->out_ssrc : 1,
+			       st->layers[want].ssrc);
+	if (n > 0 && !tes__part_send_rtcp(p, buf, (size_t)n))
+		p->cnt.pli_out++;
+}
+
+/* The mixer's layer: packets of another are not its; at a keyframe of
+ * the wanted one it switches (a fresh ingress and a decoder restart) */
+static bool mix_takes(struct tes__part *p, struct tes__stream *st, int layer,
+		      const struct tes_rtp_hdr *h)
+{
+	if (layer == st->mix_layer)
+		return true;
+	if (layer != st->mix_want || !tes__key_start(st, h, NULL, NULL))
+		return false;
+	st->mix_layer = (int8_t)layer;
+	st->in_ssrc = h->ssrc;
+	return !tes__mixin_video_restart(p);
+}
+
 /*
  * The simulcast layer of a packet: by its SSRC once known, else by its
  * rtp-stream-id extension (the SSRC is learned then).  -1: not one of the
@@ -116,7 +219,7 @@ static int layer_of(struct tes__part *p, struct tes__stream *st,
 				 p->room->name, p->id, st->layers[i].rid,
 				 h->ssrc);
 			st->layers[i].ssrc = h->ssrc;
-			if (i == st->n_layers - 1)
+			if (i == st->mix_layer)
 				st->in_ssrc = h->ssrc;
 			return i;
 		}
@@ -163,12 +266,16 @@ static void recv_rtp(struct tes__part *p, uint8_t *buf, size_t len)
 				  -EPROTO);
 			return;
 		}
+		/* a layer's size, from its keyframes */
+		(void)tes__key_start(st, &h, &st->layers[layer].width,
+				     &st->layers[layer].height);
 		if (p->room->sfu) {
 			tes__sfu_rtp(p, st, &h, layer);
 			return;
 		}
-		/* mix and echo take the largest layer */
-		if (layer != st->n_layers - 1)
+		/* echo takes the largest layer */
+		if (p->room->mix ? !mix_takes(p, st, layer, &h)
+				 : layer != st->n_layers - 1)
 			return;
 	}
 	else if (st->in_ssrc != h.ssrc) {
@@ -435,6 +542,10 @@ void tes__part_tick(struct tes__part *p, uint64_t now)
 		tes__sfu_tick(p, now);
 	if (p->state == TES__PART_CONNECTED)
 		send_rr(p, now);
+	for (size_t i = 0; i < p->n_streams; i++) {
+		if (p->streams[i].n_layers && p->room->mix && p->mix)
+			choose_mix_layer(p, &p->streams[i], now);
+	}
 
 	consent = tes_ice_agent_consent_ms(p->ice);
 	if (consent && now - consent > p->conf->consent_timeout_ms)
@@ -474,6 +585,7 @@ static void add_stream(struct tes__part *p, const struct tes_sdp_neg_media *m)
 	st->rid_id = m->ext_id[TES_EXT_RID];
 	st->clock = m->codec.clock ? m->codec.clock : 90000;
 	st->n_layers = (uint8_t)m->n_rids;
+	st->mix_layer = st->mix_want = (int8_t)(st->n_layers - 1);
 	for (size_t i = 0; i < m->n_rids; i++)
 		memcpy(st->layers[i].rid, m->rids[i], sizeof(st->layers[i].rid));
 	st->out_seq = (uint16_t)tes_rand_u32();

@@ -85,6 +85,8 @@ struct tes_part_info {
 	const char *video_codec; /**< "VP8/90000", or "" */
 	const char *srtp;        /**< SRTP profile name, or "" */
 	const char *profile;     /**< Mix: output profile it receives, or "" */
+	const char *layer;       /**< Mix: the rid of its simulcast layer the
+				      mixer decodes, or "" */
 	uint64_t age_ms;         /**< Time since join */
 	bool sfu;                /**< Sfu: it receives forwarded tracks */
 	size_t sfu_tracks;       /**< Sfu: tracks it receives (live) */

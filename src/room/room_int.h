@@ -61,7 +61,13 @@ struct tes__stream {
 	struct {
 		char rid[TES_SDP_RID_MAX + 1];
 		uint32_t ssrc;  /* 0 until seen */
+		uint16_t width; /* from its last VP8 keyframe, 0: unknown */
+		uint16_t height;
 	} layers[TES_SDP_MAX_RIDS];
+	int8_t mix_layer;      /* mix: the layer decoded (in_ssrc is its) */
+	int8_t mix_want;       /* mix: the layer to switch to at its next
+				  keyframe */
+	uint64_t mix_choice_ms; /* mix: when the layer was last chosen */
 };
 
 /* A participant; owned by the loop thread, listed in its room. */
@@ -138,6 +144,8 @@ int tes__part_send_rtp2(struct tes__part *p, const uint8_t *hdr, size_t hlen,
 			const uint8_t *payload, size_t plen);
 /* send ev (taken: decref'd here; NULL is ignored) on p's event channel */
 void tes__part_event(struct tes__part *p, json_t *ev);
+bool tes__key_start(const struct tes__stream *st, const struct tes_rtp_hdr *h,
+		    uint16_t *width, uint16_t *height);
 int tes__part_send_rtcp(struct tes__part *p, const uint8_t *buf,
 			size_t len);
 struct tes__stream *tes__part_stream_by_pt(struct tes__part *p, uint8_t pt);
@@ -210,6 +218,9 @@ void tes__recs_poll(struct tes__recs *rs);
 /* mixpart.c: the mix room mode, participant side */
 int tes__mixin_alloc(struct tes__part *p, struct tes__mixctx *ctx);
 void tes__mixin_detach(struct tes__part *p);
+int tes__mixin_video_restart(struct tes__part *p);
+bool tes__mix_cell_px(struct tes__mix *m, const struct tes__part *p, int *w,
+		      int *h);
 void tes__mix_rtp(struct tes__part *p, struct tes__stream *st,
 		  const struct tes_rtp_hdr *h);
 void tes__mix_rtcp(struct tes__part *p, const uint8_t *buf, size_t len);

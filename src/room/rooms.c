@@ -740,6 +740,15 @@ static const char *stream_codec(struct tes__part *p,
 	return st ? st->codec : "";
 }
 
+static const char *mix_layer_rid(const struct tes__room *rm,
+				 struct tes__part *p)
+{
+	const struct tes__stream *v =
+		tes__part_stream_by_kind(p, TES_MEDIA_VIDEO);
+
+	return rm->mix && v && v->n_layers ? v->layers[v->mix_layer].rid : "";
+}
+
 int tes_rooms_describe(struct tes_rooms *r, const char *room,
 		       tes_room_info_h *rh, tes_part_info_h *ph, void *arg)
 {
@@ -768,6 +777,7 @@ int tes_rooms_describe(struct tes_rooms *r, const char *room,
 			.profile = rm->mix ? tes__mix_profile_name(rm->mix, p)
 					   : "",
 			.age_ms = now - p->joined_ms,
+			.layer = mix_layer_rid(rm, p),
 			.sfu = rm->sfu,
 			.sfu_tracks = tes__sfu_tracks(p),
 			.sfu_offer_pending = tes__sfu_offer_pending(p),

@@ -663,25 +663,6 @@ static void remember(struct tes__pub *pub, int layer,
 	memcpy(e->data, h->payload, h->payload_len);
 }
 
-/* Whether a video packet begins a keyframe (VP8) or carries an IDR
- * slice's start (H.264): where a receiver may switch layers */
-static bool key_start(const struct tes__stream *st,
-		      const struct tes_rtp_hdr *h)
-{
-	struct tes_vp8_desc d;
-	struct tes_h264_pkt hp;
-
-	if (!strncasecmp(st->codec, "VP8/", 4))
-		return !tes_vp8_parse_desc(&d, h->payload, h->payload_len) &&
-		       d.keyframe;
-	if (!strncasecmp(st->codec, "H264/", 5))
-		return !tes_h264_parse(&hp, h->payload, h->payload_len) &&
-		       hp.nal_start && (hp.idr || hp.sps);
-
-	return false;
-}
-
-
 /* Numbering for a track that starts, or goes on from another layer: our
  * sequence numbers go on by one, our timestamps by the time that passed */
 static void rebase(struct track *t, const struct tes_rtp_hdr *h,
@@ -734,7 +715,7 @@ void tes__sfu_rtp(struct tes__part *p, struct tes__stream *st,
 			if (layer != t->target)
 				continue;
 			if (!key_known) {
-				key = key_start(st, h);
+				key = tes__key_start(st, h, NULL, NULL);
 				key_known = true;
 			}
 			if (!key)

@@ -182,6 +182,8 @@ static void part_to_json(const struct tes_part_info *pi, void *arg)
 		       "profile", pi->profile,
 		       "age_ms", (json_int_t)pi->age_ms,
 		       "counters", cnt);
+	if (pi->layer && pi->layer[0])
+		json_object_set_new(pj, "layer", json_string(pi->layer));
 	if (pi->sfu)
 		json_object_set_new(pj, "sfu", json_pack(
 			"{s:I,s:b}", "tracks", (json_int_t)pi->sfu_tracks,

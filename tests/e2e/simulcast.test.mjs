@@ -2,11 +2,14 @@
 // (rids q, h, f: 320x180, 640x360, 1280x720 of a moving test picture) and
 // two subscribers receive it.  One says in its answers that it takes 250
 // kbit/s (b=AS) and gets the small layer; the other, unlimited, gets a
-// larger one.  Layers switch on keyframes, so both keep decoding.
+// larger one.  Layers switch on keyframes, so both keep decoding.  Then
+// the room mixes (PUT mode): with three in a 2x2 grid the mixer decodes
+// the 640x360 layer for the publisher's 640x360 cell, and alone in the
+// room (a 1280x720 cell) the 1280x720 one.
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import {
-  Suite, startServer, launchBrowser, openDemoPage, join, pageStats, request,
+  Suite, startServer, launchBrowser, openDemoPage, join, leave, pageStats, request,
   assert, assertEq, addCleanShutdownStep, poll,
 } from './lib.mjs';
 
@@ -68,6 +71,33 @@ suite.test('an unlimited and a 250 kbit/s subscriber get different layers', asyn
   assert(moving, 'the limited subscriber stopped decoding');
   const room = await request(`${server.base}/rooms/${ROOM}`);
   assertEq(room.json.mode, 'sfu', 'mode');
+});
+
+suite.test('mixing: the mixer decodes the smallest layer that covers the cell', async () => {
+  const layerOf = async () => {
+    const r = await request(`${server.base}/rooms/${ROOM}`);
+    return r.json.participants.find((p) => p.id === pub.id);
+  };
+  let r = await request(`${server.base}/rooms/${ROOM}/mode`, {
+    method: 'PUT', headers: { 'Content-Type': 'application/json' }, body: '{"mode": "mix"}' });
+  assertEq(r.status, 200, 'PUT mode mix');
+  let p = await poll(async () => { const x = await layerOf(); return x.layer === 'h' ? x : null; }, 15000);
+  console.log(`  three in the room: the mixer decodes ${p ? p.layer : (await layerOf()).layer}`);
+  assert(p, 'with a 640x360 cell the mixer does not decode layer h');
+  for (const who of [big, small]) assertEq(await leave(who.page), 200, 'DELETE');
+  p = await poll(async () => { const x = await layerOf(); return x.layer === 'f' ? x : null; }, 15000);
+  console.log(`  alone: the mixer decodes ${p ? p.layer : (await layerOf()).layer}`);
+  assert(p, 'with a 1280x720 cell the mixer does not decode layer f');
+  // and the mix shows it: frames go on, none failed to decode
+  r = await request(`${server.base}/rooms/${ROOM}`);
+  const f0 = r.json.mix.video_frames;
+  const going = await poll(async () =>
+    (await request(`${server.base}/rooms/${ROOM}`)).json.mix.video_frames > f0 + 20, 5000, 200);
+  assert(going, 'the mix stopped');
+  p = await layerOf();
+  assertEq(p.counters.decode_errors, 0, 'decode errors');
+  console.log(`  ${server.log().split('\n').filter((l) => /the mixer takes layer/.test(l))
+    .map((l) => l.replace(/^.*: the mixer/, 'the mixer')).join('\n  ')}`);
 });
 
 suite.finally(async () => {
