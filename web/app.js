@@ -192,6 +192,9 @@
     u.protocol = u.protocol === 'https:' ? 'wss:' : 'ws:';
     const ws = new WebSocket(u.href);
     s.ws = ws;
+    ws.addEventListener('open', () => {
+      for (const [id, t] of s.tiles) sendView(s, id, t.video);
+    });
     ws.addEventListener('message', (m) => {
       let ev;
       try { ev = JSON.parse(m.data); } catch { return; }
@@ -261,10 +264,21 @@
     t = { fig, video, audio, stream: new MediaStream(), audioStream: new MediaStream(),
           trackAt: Date.now(), firstFrameAt: 0 };
     video.addEventListener('loadeddata', () => { t.firstFrameAt = Date.now(); }, { once: true });
+    // the size we show it at: a simulcast sender's layer for us need not
+    // be larger
+    t.resize = new ResizeObserver(() => sendView(s, id, video));
+    t.resize.observe(video);
     video.srcObject = t.stream;
     audio.srcObject = t.audioStream;
     s.tiles.set(id, t);
     return t;
+  }
+
+  function sendView(s, id, video) {
+    if (!s.ws || s.ws.readyState !== WebSocket.OPEN) return;
+    const k = window.devicePixelRatio || 1;
+    s.ws.send(JSON.stringify({ type: 'view', publisher: id,
+      width: Math.round(video.clientWidth * k), height: Math.round(video.clientHeight * k) }));
   }
 
   // Tracks whose m-line the server made inactive (their publisher left).
@@ -280,6 +294,7 @@
         for (const tr of st.getTracks()) if (!live.has(tr.id)) st.removeTrack(tr);
       }
       if (!t.stream.getTracks().length && !t.audioStream.getTracks().length) {
+        t.resize.disconnect();
         t.fig.remove();
         s.tiles.delete(id);
       }
@@ -322,7 +337,7 @@
     }
     if (s.ws) s.ws.close();
     if (s.pc) s.pc.close();
-    for (const t of s.tiles.values()) t.fig.remove();
+    for (const t of s.tiles.values()) { t.resize.disconnect(); t.fig.remove(); }
     ui.tiles.hidden = true;
     if (s.media) s.media.getTracks().forEach((t) => t.stop());
     for (const el of [ui.local, ui.remote, ui.remoteAudio]) el.srcObject = null;

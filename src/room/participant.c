@@ -171,9 +171,16 @@ static void choose_mix_layer(struct tes__part *p, struct tes__stream *st,
 	if (want == st->mix_want)
 		return;
 
-	TES_LOGI("room", "%s/%s: the mixer takes layer %s (%ux%u) for a "
-		 "%dx%d cell", p->room->name, p->id, st->layers[want].rid,
-		 st->layers[want].width, st->layers[want].height, cw, ch);
+	if (cw)
+		TES_LOGI("room", "%s/%s: the mixer takes layer %s (%ux%u) for "
+			 "a %dx%d cell", p->room->name, p->id,
+			 st->layers[want].rid, st->layers[want].width,
+			 st->layers[want].height, cw, ch);
+	else
+		TES_LOGI("room", "%s/%s: the mixer takes layer %s (%ux%u): no "
+			 "cell shows it", p->room->name, p->id,
+			 st->layers[want].rid, st->layers[want].width,
+			 st->layers[want].height);
 	st->mix_want = (int8_t)want;
 	n = tes_rtcp_build_pli(buf, sizeof(buf), st->out_ssrc ? st->out_ssrc : 1,
 			       st->layers[want].ssrc);

@@ -216,6 +216,22 @@ int tes_rooms_events_attach(struct tes_rooms *r, const char *room,
 int tes_rooms_answer(struct tes_rooms *r, const char *room, const char *id,
 		     const char *sdp, size_t len, char *err, size_t errlen);
 
+/**
+ * The size at which a participant shows another one's forwarded video
+ * (sfu rooms): a simulcast publisher's layer for it is no larger than
+ * needed.
+ *
+ * @param r          Registry
+ * @param room       Room name
+ * @param id         The participant that shows it
+ * @param publisher  The one it shows
+ * @param width      Width in device pixels (0: no limit)
+ * @param height     Height in device pixels
+ * @return 0, or -ENOENT (no such room or participant)
+ */
+int tes_rooms_view(struct tes_rooms *r, const char *room, const char *id,
+		   const char *publisher, unsigned width, unsigned height);
+
 /** A composite recording, as the API shows it. */
 struct tes_rec_desc {
 	char id[TES_REC_ID_LEN + 1]; /**< Recording id */

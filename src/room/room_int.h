@@ -243,6 +243,8 @@ void tes__sfu_events_attached(struct tes__part *p, bool attached);
 int tes__sfu_answer(struct tes__part *p, const char *sdp, size_t len,
 		    char *err, size_t errlen);
 size_t tes__sfu_tracks(const struct tes__part *p);
+void tes__sfu_view(struct tes__part *q, const char *pub, unsigned w,
+		   unsigned h);
 bool tes__sfu_offer_pending(const struct tes__part *p);
 
 /* echo.c: the echo room mode */

@@ -705,6 +705,18 @@ int tes_rooms_answer(struct tes_rooms *r, const char *room, const char *id,
 	return ret;
 }
 
+int tes_rooms_view(struct tes_rooms *r, const char *room, const char *id,
+		   const char *publisher, unsigned width, unsigned height)
+{
+	struct tes__part *p = part_find(r, room, id);
+
+	if (!p)
+		return -ENOENT;
+	tes__sfu_view(p, publisher, width, height);
+
+	return 0;
+}
+
 static void room_info(const struct tes__room *rm, struct tes_room_info *ri,
 		      uint64_t now)
 {

@@ -87,6 +87,9 @@ struct track {
 	uint64_t remb_bps;      /* its last REMB, 0: none */
 	uint64_t remb_low_ms;   /* since when its REMB is far below the
 				   layer it gets, 0: it is not */
+	uint16_t view_w;        /* the size the receiver shows it at, 0:
+				   not told */
+	uint16_t view_h;
 };
 
 /* What a participant receives, and its renegotiation. */
@@ -919,19 +922,44 @@ void tes__sfu_rtcp(struct tes__part *p, const uint8_t *buf, size_t len)
 	}
 }
 
+/* The largest layer worth sending a receiver that shows the video at
+ * view_w x view_h: the smallest at least 90 % of that each way (sizes
+ * from the layers' keyframes); -1 when anything goes (no view told, or
+ * sizes unknown, or none that large) */
+static int view_cap(const struct tes__stream *v, const struct track *t)
+{
+	int cap = -1;
+
+	if (!t->view_w)
+		return -1;
+	for (int i = 0; i < v->n_layers; i++) {
+		int w = v->layers[i].width, h = v->layers[i].height;
+
+		if (!v->layers[i].ssrc || !w || w * 10 < t->view_w * 9 ||
+		    h * 10 < t->view_h * 9)
+			continue;
+		if (cap < 0 || w < v->layers[cap].width)
+			cap = i;
+	}
+
+	return cap;
+}
+
 /*
  * The simulcast layer a receiver should get: the largest whose measured
- * rate fits what it said it takes (b=AS/TIAS of its answer); a REMB below
- * half the rate of the layer it gets, REMB_LOW_MS on end, caps it too
- * (a browser's receive-side estimate without transport-cc is cautious
- * and noisy: only a lasting shortfall is congestion).  Without either,
- * the largest layer.
+ * rate fits what it said it takes (b=AS/TIAS of its answer) and that is
+ * no larger than needed for the size it shows it at (the event channel's
+ * "view" messages); a REMB below half the rate of the layer it gets,
+ * REMB_LOW_MS on end, caps it too (a browser's receive-side estimate
+ * without transport-cc is cautious and noisy: only a lasting shortfall is
+ * congestion).  Without any of these, the largest layer.
  */
 static int8_t choose_layer(const struct tes__stream *v,
 			   const struct tes__pub *pub, struct track *t,
 			   uint64_t now_ms)
 {
 	uint64_t budget = t->max_kbps ? t->max_kbps : UINT32_MAX;
+	int cap = view_cap(v, t);
 	int8_t best = -1, low = -1;
 
 	if (t->remb_bps && t->layer >= 0 &&
@@ -949,11 +977,29 @@ static int8_t choose_layer(const struct tes__stream *v,
 			continue;
 		if (low < 0)
 			low = (int8_t)i;
+		if (cap >= 0 && v->layers[i].width > v->layers[cap].width)
+			continue;
 		if (pub->layer_kbps[i] <= budget)
 			best = (int8_t)i;
 	}
 
 	return best >= 0 ? best : low;
+}
+
+void tes__sfu_view(struct tes__part *q, const char *pub, unsigned w,
+		   unsigned h)
+{
+	struct tes__sub *s = q->sub;
+
+	for (size_t i = s ? s->n_own : 0; s && i < s->n_media; i++) {
+		struct track *t = &s->tracks[i];
+
+		if (t->src && s->media[i].kind == TES_MEDIA_VIDEO &&
+		    !strcmp(t->src->id, pub)) {
+			t->view_w = (uint16_t)TES_MIN(w, 8192u);
+			t->view_h = (uint16_t)TES_MIN(h, 8192u);
+		}
+	}
 }
 
 static void choose_layers(struct tes__part *p, uint64_t now_ms)

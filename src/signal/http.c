@@ -3,8 +3,10 @@
  * request bodies collected up to the configured limit, one response per
  * request written from the WRITEABLE callback; and the participants'
  * event channels, WebSockets on GET /rooms/{room}/participants/{id}/events
- * (JSON messages: we send "hello", "offer", "closed", "error"; the
- * participant may send {"type": "answer", "sdp": ...} and "ping").
+ * (JSON messages: we send "hello", "offer", "mode", "recording",
+ * "closed", "error"; the participant may send {"type": "answer", "sdp":
+ * ...}, {"type": "view", "publisher": id, "width": W, "height": H} and
+ * "ping").
  */
 #include <libwebsockets.h>
 #include <stddef.h>
@@ -454,6 +456,20 @@ static void chan_message(struct tes_signal *s, struct pss *c,
 	}
 	if (!strcmp(type, "ping")) {
 		chan_push(c, "{\"type\":\"pong\"}");
+		goto out;
+	}
+	if (!strcmp(type, "view")) {
+		const char *pub = NULL;
+		json_int_t w = 0, h = 0;
+
+		if (json_unpack_ex(j, &jerr, 0, "{s:s,s:I,s:I}", "publisher",
+				   &pub, "width", &w, "height", &h) ||
+		    w < 0 || h < 0 || w > 16384 || h > 16384)
+			chan_error(c, "a view is {\"publisher\": id, \"width\": "
+				   "W, \"height\": H} (0..16384)", false);
+		else if (c->attached)
+			(void)tes_rooms_view(s->rooms, c->room, c->id, pub,
+					     (unsigned)w, (unsigned)h);
 		goto out;
 	}
 	if (strcmp(type, "answer")) {

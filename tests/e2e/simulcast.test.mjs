@@ -2,7 +2,8 @@
 // (rids q, h, f: 320x180, 640x360, 1280x720 of a moving test picture) and
 // two subscribers receive it.  One says in its answers that it takes 250
 // kbit/s (b=AS) and gets the small layer; the other, unlimited, gets a
-// larger one.  Layers switch on keyframes, so both keep decoding.  Then
+// larger one, and the small one while it shows the video 200 px wide (its
+// event channel tells the server the size).  Layers switch on keyframes, so both keep decoding.  Then
 // the room mixes (PUT mode): with three in a 2x2 grid the mixer decodes
 // the 640x360 layer for the publisher's 640x360 cell, and alone in the
 // room (a 1280x720 cell) the 1280x720 one.
@@ -51,6 +52,14 @@ suite.test('an unlimited and a 250 kbit/s subscriber get different layers', asyn
     const r = await join(who.page, ROOM, { name: who.name, maxKbps: who.maxKbps });
     assertEq(r.status, 201, 'WHIP status');
   }
+  // the unlimited one shows it large (the demo page's tiles are ~340 px
+  // wide, which the 320x180 layer covers)
+  const tile = await poll(() => big.page.evaluate((id) => {
+    const v = document.querySelector(`video[data-publisher="${id}"]`);
+    if (v) v.style.width = '960px';
+    return !!v;
+  }, pub.id), 15000, 100);
+  assert(tile, 'no tile for the publisher');
   const seen = {};
   const ok = await poll(async () => {
     for (const who of [big, small]) {
@@ -71,6 +80,23 @@ suite.test('an unlimited and a 250 kbit/s subscriber get different layers', asyn
   assert(moving, 'the limited subscriber stopped decoding');
   const room = await request(`${server.base}/rooms/${ROOM}`);
   assertEq(room.json.mode, 'sfu', 'mode');
+});
+
+suite.test('the unlimited one shows the video 200 px wide: it gets the small layer', async () => {
+  const width = () => pageStats(big.page).then((x) => x.forwarded[pub.id].frameWidth);
+  const before = await width();
+  await big.page.evaluate((id) => {
+    document.querySelector(`video[data-publisher="${id}"]`).style.width = '200px';
+  }, pub.id);
+  const small320 = await poll(async () => (await width()) === 320, 15000, 250);
+  console.log(`  at 200 px wide: ${await width()} (was ${before})`);
+  assert(small320, 'a 200 px tile still gets more than the 320x180 layer');
+  await big.page.evaluate((id) => {
+    document.querySelector(`video[data-publisher="${id}"]`).style.width = '960px';
+  }, pub.id);
+  const back = await poll(async () => (await width()) > 320, 15000, 250);
+  console.log(`  at 960 px again: ${await width()}`);
+  assert(back, 'a large tile does not get a larger layer again');
 });
 
 suite.test('mixing: the mixer decodes the smallest layer that covers the cell', async () => {
