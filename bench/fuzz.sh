@@ -162,13 +162,14 @@ $table
 
 Issue 7 aims at $GOAL executions per harness: $goal_line.
 
-Commands (each from a copy of its corpus in a scratch folder; built by
-\`scripts/build.sh build-fuzz -DCMAKE_C_COMPILER=clang -DTESSERA_FUZZ=ON
--DTESSERA_E2E=OFF\`, run with \`ASAN_OPTIONS=$ASAN_OPTIONS\`
+Commands (each from a copy of its corpus in a scratch folder \`\$SCRATCH\`;
+built by \`scripts/build.sh build-fuzz -DCMAKE_C_COMPILER=clang
+-DTESSERA_FUZZ=ON -DTESSERA_E2E=OFF\`, run with
+\`ASAN_OPTIONS=$ASAN_OPTIONS\`
 \`UBSAN_OPTIONS=$UBSAN_OPTIONS\`):
 
 \`\`\`
-bench/fuzz.sh $secs ${*:-}
+bench/fuzz.sh $secs${*:+ $*}
 EOF
 	for c in "${cmds[@]}"; do
 		echo "${c% }" | sed "s|$out|\$SCRATCH|g; s|$root/||g"
