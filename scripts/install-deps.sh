@@ -4,8 +4,9 @@
 # With --test, also what the test suite needs (Chromium, clang for the
 # fuzzers, ffmpeg/ffprobe, the npm packages of tests/e2e).
 # With --bench, also the baselines the benchmarks compare against (Janus
-# for bench/audio.sh, ffmpeg and time for bench/mix.sh).  The flags
-# combine: scripts/install-deps.sh --test --bench.
+# for bench/audio.sh, ffmpeg and time for bench/mix.sh) and clang with its
+# libFuzzer runtime for bench/fuzz.sh.  The flags combine:
+# scripts/install-deps.sh --test --bench.
 # Safe to run again: it does nothing when everything is there.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -31,7 +32,7 @@ pkgs=(
 	libavformat-dev libhiredis-dev
 )
 test_pkgs=(clang libclang-rt-14-dev chromium ffmpeg time)
-bench_pkgs=(janus ffmpeg time)
+bench_pkgs=(janus ffmpeg time clang libclang-rt-14-dev)
 
 [ $want_test = 1 ] && pkgs+=("${test_pkgs[@]}")
 [ $want_bench = 1 ] && pkgs+=("${bench_pkgs[@]}")

@@ -193,6 +193,14 @@ void tes_rand_str(char *buf, size_t len);
 int tes_text_check(const char *text, size_t len, int *line, int *col);
 
 /**
+ * Make a string valid UTF-8 in place: every byte that does not belong to
+ * a valid sequence (by the rules of tes_text_check) becomes '?'.
+ *
+ * @param s  NUL-terminated string
+ */
+void tes_text_scrub(char *s);
+
+/**
  * Value of a hexadecimal digit.
  *
  * @param c  Character

@@ -195,6 +195,14 @@ static void set_value(struct loader *ld, void *base, const struct key_def *k,
 		       k->name);
 		return;
 	}
+	/* the document is not resolved: an alias's text is its anchor's
+	 * name, and "dir: *d" quietly set the path "d" (as layouts.yaml,
+	 * refuse them) */
+	if (fy_node_get_style(val) == FYNS_ALIAS) {
+		err_at(ld, val, "%s.%s: aliases (*name) are not supported",
+		       k->section, k->name);
+		return;
+	}
 	s = fy_node_get_scalar0(val);
 	if (!s) {
 		err_at(ld, val, "%s.%s: out of memory", k->section, k->name);

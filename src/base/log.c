@@ -201,3 +201,18 @@ int tes_text_check(const char *text, size_t len, int *line, int *col)
 
 	return 0;
 }
+
+void tes_text_scrub(char *s)
+{
+	size_t len = strlen(s);
+
+	for (size_t i = 0; i < len;) {
+		size_t n = utf8_len((const unsigned char *)s + i, len - i);
+
+		if (!n) {
+			s[i] = '?';
+			n = 1;
+		}
+		i += n;
+	}
+}

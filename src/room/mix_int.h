@@ -30,6 +30,8 @@ struct tes__mixin {
 	uint32_t num;                    /* participant number (mix id) */
 	struct tes_ingress *vin;         /* loop: video frame assembly */
 	struct tes_ingress *ain;         /* loop: audio packets in order */
+	const struct tes__stream *vin_st; /* loop: the stream vin is for */
+	const struct tes__stream *ain_st; /* loop: the stream ain is for */
 	unsigned vjobs;                  /* loop: decode jobs in flight */
 	bool vskip_to_key;               /* loop: dropped a frame */
 	uint64_t vpli_us;                /* loop: last keyframe request */

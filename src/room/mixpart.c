@@ -383,11 +383,19 @@ int tes__mixin_alloc(struct tes__part *p, struct tes__mixctx *ctx)
 	err = tes_slot_alloc(&mi->slot);
 	for (size_t i = 0; !err && i < p->n_streams; i++) {
 		const struct tes__stream *st = &p->streams[i];
+		bool video = st->kind == TES_MEDIA_VIDEO;
 
-		if (!st->we_recv)
+		/* one audio and one video input per participant: the first
+		 * m-line of each kind.  A second one (an offer may have two
+		 * audio m-lines) allocated over the first's decoder and
+		 * ingress and leaked them (found by fuzz_http). */
+		if (!st->we_recv || (video ? mi->vin_st : mi->ain_st))
 			continue;
-		err = st->kind == TES_MEDIA_VIDEO ? video_in(mi, st)
-						  : audio_in(mi, st);
+		if (video)
+			mi->vin_st = st;
+		else
+			mi->ain_st = st;
+		err = video ? video_in(mi, st) : audio_in(mi, st);
 	}
 	if (err) {
 		tes_deref(mi);
@@ -418,7 +426,9 @@ void tes__mix_rtp(struct tes__part *p, struct tes__stream *st,
 
 	if (!mi)
 		return;
-	in = st->kind == TES_MEDIA_VIDEO ? mi->vin : mi->ain;
+	/* only the stream each input was made for: two streams' sequence
+	 * numbers in one ingress would be nonsense */
+	in = st == mi->vin_st ? mi->vin : st == mi->ain_st ? mi->ain : NULL;
 	if (in)
 		tes_ingress_push(in, h, tes_now_us());
 }

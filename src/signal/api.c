@@ -53,6 +53,10 @@ void tes__api_error(struct tes__http_resp *resp, unsigned status,
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	/* a reason may quote the request (its path, its Content-Type) and
+	 * be cut inside a character: jansson refuses a string that is not
+	 * UTF-8, and the error went out with an empty body */
+	tes_text_scrub(msg);
 
 	free(resp->body);
 	resp->body = NULL;

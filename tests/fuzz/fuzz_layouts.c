@@ -12,21 +12,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "fyaml_leak.h"
 #include "layouts/layout.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-const char *__lsan_default_suppressions(void);
-
-/*
- * libfyaml 0.7.12 (Debian 12) leaks the text buffer of a quoted scalar
- * with many escapes, e.g. {''''''''''''}: a library bug fixed upstream,
- * not ours.  LeakSanitizer skips blocks allocated inside libfyaml; our own
- * are still checked, here and through tes_alloc_live().
- */
-const char *__lsan_default_suppressions(void)
-{
-	return "leak:libfyaml.so\n";
-}
 
 #define EPS 1e-5f
 

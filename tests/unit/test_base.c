@@ -1,5 +1,5 @@
 /**
- * @file test_base.c  Refcounting, logging levels, random strings.
+ * @file test_base.c  Refcounting, logging levels, random strings, text.
  */
 #include "test.h"
 
@@ -76,6 +76,23 @@ TES_TEST(base_ratelog)
 	TEST_ASSERT(!tes_ratelog_allow(&rl, 100000, &sup));
 	TEST_ASSERT(!tes_ratelog_allow(&rl, 100000, &sup));
 	TEST_EQ(rl.dropped, 2);
+
+	return 0;
+}
+
+TES_TEST(base_text_scrub)
+{
+	/* valid UTF-8 stays; a stray byte, an overlong, a surrogate and a
+	 * sequence cut at the end become '?' */
+	char ok[] = "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x99\x82";
+	char bad[] = "a\xffz \xc0\xaf \xed\xa0\x80 \xe2\x82";
+	int line, col;
+
+	tes_text_scrub(ok);
+	TEST_STREQ(ok, "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x99\x82");
+	tes_text_scrub(bad);
+	TEST_STREQ(bad, "a?z ?? ??? ??");
+	TEST_EQ(tes_text_check(bad, strlen(bad), &line, &col), 0);
 
 	return 0;
 }

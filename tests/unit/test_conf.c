@@ -88,6 +88,24 @@ TES_TEST(conf_bad_section_and_types)
 	return 0;
 }
 
+TES_TEST(conf_aliases_refused)
+{
+	struct tes_conf c;
+	char err[2048] = "";
+
+	/* an unresolved alias must not pass for a value named like it */
+	TEST_EQ(load(&c, "media:\n  listen: &a 127.0.0.1\n  announce: *a\n"
+		     "recording:\n  dir: *a\n", err, sizeof(err)), 2);
+	TEST_ASSERT(strstr(err, "test.yaml:3:"));
+	TEST_ASSERT(strstr(err, "error: media.announce: aliases (*name) are "
+			   "not supported"));
+	TEST_ASSERT(strstr(err, "test.yaml:5:"));
+	TEST_ASSERT(strstr(err, "error: recording.dir: aliases"));
+	TEST_STREQ(c.recording_dir, "recordings");
+
+	return 0;
+}
+
 TES_TEST(conf_invalid_yaml)
 {
 	struct tes_conf c;
