@@ -5,10 +5,13 @@
 
 #include "codecs/codec.h"
 
-/* defined in vp8.c, h264.c, opus.c */
+/* defined in vp8.c, h264.c, opus.c, g7xx.c */
 extern const struct tes_vcodec tes__vcodec_vp8;
 extern const struct tes_vcodec tes__vcodec_h264;
 extern const struct tes_acodec tes__acodec_opus;
+extern const struct tes_acodec tes__acodec_pcmu;
+extern const struct tes_acodec tes__acodec_pcma;
+extern const struct tes_acodec tes__acodec_g722;
 
 static const struct tes_vcodec *const vcodecs[] = {
 	&tes__vcodec_vp8,
@@ -17,6 +20,9 @@ static const struct tes_vcodec *const vcodecs[] = {
 
 static const struct tes_acodec *const acodecs[] = {
 	&tes__acodec_opus,
+	&tes__acodec_pcmu,
+	&tes__acodec_pcma,
+	&tes__acodec_g722,
 };
 
 const struct tes_vcodec *tes_vcodec_find(const char *name)

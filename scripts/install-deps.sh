@@ -29,7 +29,7 @@ pkgs=(
 	libuv1-dev libssl-dev libsrtp2-dev libwebsockets-dev
 	libwebsockets-evlib-uv libjansson-dev libfyaml-dev
 	libvpx-dev libopenh264-dev libopus-dev libyuv-dev libpng-dev
-	libavformat-dev libhiredis-dev
+	libavformat-dev libhiredis-dev libspandsp-dev libspeexdsp-dev
 )
 test_pkgs=(clang libclang-rt-14-dev chromium ffmpeg time)
 bench_pkgs=(janus ffmpeg time clang libclang-rt-14-dev)
