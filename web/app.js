@@ -100,6 +100,9 @@
   //                    a quarter, half and full size of a 1280x720 camera)
   //   maxKbps          in sfu rooms, tell the server (b=AS in our answers)
   //                    to send each other participant's video within this
+  //   relayPort        (tests) reach the server through a UDP relay on this
+  //                    port of the server's address: its candidates are
+  //                    rewritten in what we apply
   // Resolves to { status, location, postedAt } once the answer is applied
   // (postedAt: Date.now() when the WHIP POST went out).
   async function join(room, opts = {}) {
@@ -115,7 +118,7 @@
     showError(null);
     setStatus('starting');
     const s = { room, pc: null, media: null, location: null, id: null, ws: null,
-                maxKbps: opts.maxKbps || 0,
+                maxKbps: opts.maxKbps || 0, relayPort: opts.relayPort || 0,
                 leaveOnPageHide: opts.leaveOnPageHide !== false,
                 own: new Set(),            // mids of our own offer's m-lines
                 tiles: new Map(),          // publisher id -> { fig, video, audio, stream }
@@ -171,7 +174,7 @@
       // Location is /rooms/{room}/participants/{id}: the last part is our id.
       s.id = decodeURIComponent(new URL(s.location).pathname.split('/').pop());
 
-      await pc.setRemoteDescription({ type: 'answer', sdp: body });
+      await pc.setRemoteDescription({ type: 'answer', sdp: viaRelay(s, body) });
       openEvents(s);
       setJoined(true);
       startStatsPanel();
@@ -220,7 +223,7 @@
 
   async function answerOffer(s, sdp) {
     if (session !== s) return;
-    await s.pc.setRemoteDescription({ type: 'offer', sdp });
+    await s.pc.setRemoteDescription({ type: 'offer', sdp: viaRelay(s, sdp) });
     await s.pc.setLocalDescription(await s.pc.createAnswer());
     const res = await fetch(s.location, {
       method: 'PATCH',
@@ -230,6 +233,13 @@
     if (res.status !== 204) throw new Error(`PATCH ${res.status}: ${(await res.text()).trim()}`);
     s.answered++;
     dropEndedTiles(s);
+  }
+
+  // With opts.relayPort: the server's host candidates point at the relay.
+  function viaRelay(s, sdp) {
+    if (!s.relayPort) return sdp;
+    return sdp.replace(/^(a=candidate:\S+ \d+ udp \d+ \S+ )(\d+)( typ host)/gm,
+      (_, head, port, tail) => `${head}${s.relayPort}${tail}`);
   }
 
   // With opts.maxKbps: b=AS on each forwarded video m-line of the answer

@@ -302,6 +302,11 @@ static struct tes_ingress_cfg video_cfg(struct tes__mixin *mi,
 	};
 }
 
+uint64_t tes__mixin_video_put_us(struct tes__part *p)
+{
+	return p->mix && p->mix->slot ? tes_slot_put_time(p->mix->slot) : 0;
+}
+
 int tes__mixin_video_restart(struct tes__part *p)
 {
 	const struct tes__stream *st =

@@ -88,6 +88,8 @@ struct tes_part_info {
 	const char *layer;       /**< Mix: the rid of its simulcast layer the
 				      mixer decodes, or "" */
 	uint64_t age_ms;         /**< Time since join */
+	int64_t video_age_ms;    /**< Mix: time since its last decoded video
+				      frame, -1 when none yet */
 	bool sfu;                /**< Sfu: it receives forwarded tracks */
 	size_t sfu_tracks;       /**< Sfu: tracks it receives (live) */
 	bool sfu_offer_pending;  /**< Sfu: our offer waits for its answer */

@@ -219,6 +219,7 @@ void tes__recs_poll(struct tes__recs *rs);
 int tes__mixin_alloc(struct tes__part *p, struct tes__mixctx *ctx);
 void tes__mixin_detach(struct tes__part *p);
 int tes__mixin_video_restart(struct tes__part *p);
+uint64_t tes__mixin_video_put_us(struct tes__part *p);
 bool tes__mix_cell_px(struct tes__mix *m, const struct tes__part *p, int *w,
 		      int *h);
 void tes__mix_rtp(struct tes__part *p, struct tes__stream *st,

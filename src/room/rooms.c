@@ -752,6 +752,14 @@ static const char *stream_codec(struct tes__part *p,
 	return st ? st->codec : "";
 }
 
+/* Time since a mixed participant's last decoded video frame, or -1 */
+static int64_t video_age(struct tes__part *p)
+{
+	uint64_t put = p->mix ? tes__mixin_video_put_us(p) : 0;
+
+	return put ? (int64_t)((tes_now_us() - put) / 1000) : -1;
+}
+
 static const char *mix_layer_rid(const struct tes__room *rm,
 				 struct tes__part *p)
 {
@@ -790,6 +798,7 @@ int tes_rooms_describe(struct tes_rooms *r, const char *room,
 					   : "",
 			.age_ms = now - p->joined_ms,
 			.layer = mix_layer_rid(rm, p),
+			.video_age_ms = video_age(p),
 			.sfu = rm->sfu,
 			.sfu_tracks = tes__sfu_tracks(p),
 			.sfu_offer_pending = tes__sfu_offer_pending(p),

@@ -188,6 +188,9 @@ static void part_to_json(const struct tes_part_info *pi, void *arg)
 		       "counters", cnt);
 	if (pi->layer && pi->layer[0])
 		json_object_set_new(pj, "layer", json_string(pi->layer));
+	if (pi->video_age_ms >= 0)
+		json_object_set_new(pj, "video_age_ms",
+				    json_integer(pi->video_age_ms));
 	if (pi->sfu)
 		json_object_set_new(pj, "sfu", json_pack(
 			"{s:I,s:b}", "tracks", (json_int_t)pi->sfu_tracks,
