@@ -3,7 +3,8 @@
 // (GET /layouts, PUT /rooms/{room}/layout).
 //
 // Plain browser JavaScript, no build step. Tests drive the page through
-// window.tessera = { join(room, opts), leave(), stats(), manglers }.
+// window.tessera = { join(room, opts), leave(), stats(), events(), sdp(),
+// manglers }.
 // Once joined, the page holds the participant's event channel (a WebSocket
 // on /rooms/{room}/participants/{id}/events).  In sfu rooms the server
 // offers the other participants' tracks there; the page answers with a
@@ -792,6 +793,11 @@
 
   // The event channel's last messages (offers left out), oldest first.
   const events = () => (session ? session.events.slice() : []);
+  // The session's current descriptions (tests).
+  const sdp = () => ({
+    local: session && session.pc ? session.pc.localDescription.sdp : '',
+    remote: session && session.pc ? session.pc.remoteDescription.sdp : '',
+  });
 
-  window.tessera = { join, leave, stats, events, manglers };
+  window.tessera = { join, leave, stats, events, sdp, manglers };
 })();

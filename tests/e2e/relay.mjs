@@ -4,6 +4,9 @@
 // to the target.  Each datagram is dropped with probability `loss` or
 // delayed by delayMs ± jitterMs (so it may be reordered), from a seeded
 // PRNG: a run can be repeated.  set() changes the faults at any time.
+// For attack tests it keeps the client's last SRTP packets: inject() sends
+// any bytes to the target from the relay's (validated) address, recent()
+// returns copies of what the client sent.
 import dgram from 'node:dgram';
 
 // mulberry32: a small seeded PRNG, uniform in [0, 1)
@@ -25,6 +28,7 @@ export async function startRelay({ targetPort, seed = 1, loss = 0, delayMs = 0, 
   let faults = { loss, delayMs, jitterMs };
   const stats = { up: 0, down: 0, upDropped: 0, downDropped: 0 };
   const timers = new Set();
+  const sent = [];   // the client's last 64 SRTP/SRTCP datagrams
 
   sock.on('message', (msg, from) => {
     const fromTarget = from.port === targetPort && from.address === '127.0.0.1';
@@ -33,6 +37,10 @@ export async function startRelay({ targetPort, seed = 1, loss = 0, delayMs = 0, 
     if (!to) return;
     const dir = fromTarget ? 'down' : 'up';
     stats[dir]++;
+    if (!fromTarget && msg[0] >= 128 && msg[0] <= 191) {
+      sent.push(Buffer.from(msg));
+      if (sent.length > 64) sent.shift();
+    }
     if (faults.loss && rnd() < faults.loss) {
       stats[`${dir}Dropped`]++;
       return;
@@ -54,6 +62,8 @@ export async function startRelay({ targetPort, seed = 1, loss = 0, delayMs = 0, 
     port: sock.address().port,
     stats,
     set(f) { faults = { ...faults, ...f }; },
+    inject(buf) { sock.send(buf, targetPort, '127.0.0.1'); },
+    recent() { return sent.map((b) => Buffer.from(b)); },
     close() {
       for (const t of timers) clearTimeout(t);
       sock.close();
