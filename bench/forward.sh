@@ -101,6 +101,15 @@ range() {
 		awk '{ print ($1 == $2 || $2 == "") ? $1 : $1 ".." $2 }'
 }
 
+# "1 subscriber", "N subscribers"
+subs() {
+	if [ "$1" = 1 ]; then
+		echo "1 subscriber"
+	else
+		echo "$1 subscribers"
+	fi
+}
+
 # ---- one measurement ----
 
 # measure SERVER N [PERF]: start SERVER (tessera or janus), run tes_loadgen
@@ -186,12 +195,12 @@ for n in "${sizes[@]}"; do
 	if awk "BEGIN { exit !($ratio > $TARGET) }"; then
 		missed+=("$n")
 	fi
-	s=$([ "$n" = 1 ] && echo subscriber || echo subscribers)
-	rows+="| $n $s: server CPU, us per packet per subscriber | $t | $j"
+	s=$(subs "$n")
+	rows+="| $s: server CPU, us per packet per subscriber | $t | $j"
 	rows+=" | **$ratio** (target <= $TARGET) |"$'\n'
-	rows+="| $n $s: server CPU, core-s per media-s"
+	rows+="| $s: server CPU, core-s per media-s"
 	rows+=" | ${r_cpu[tessera-$n]} | ${r_cpu[janus-$n]} | |"$'\n'
-	rows+="| $n $s: packets received in the window / expected (fewest"
+	rows+="| $s: packets received in the window / expected (fewest"
 	rows+=" share of one subscriber; fewest keyframes in the run)"
 	for srv in tessera janus; do
 		fw=" ${r_fw[$srv-$n]}"
@@ -306,7 +315,7 @@ fi
 	for n in "${sizes[@]}"; do
 		for srv in tessera janus; do
 			k=$srv-$n
-			results_run "$k" "$srv, $n subscribers"
+			results_run "$k" "$srv, $(subs "$n")"
 			echo "  - forwarding: \`${r_fw[$k]}\`"
 			echo "  - each subscriber in the window: ${r_each[$k]}"
 			if [ -n "${r_room[$k]}" ]; then
