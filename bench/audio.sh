@@ -52,12 +52,7 @@ bench_start audio
 start_tessera() {
 	local n=$1
 	tessera_config "  max_participants: $n" "  audio_speakers: $TALKERS"
-	printf '$ %s\n' "$bin/tessera --config $tmp/tessera.yaml &"
-	"$bin/tessera" --config tessera.yaml >"tessera-$n.log" 2>&1 &
-	server_pid=$!
-	wait_tcp "$http_port" "$server_pid" "tessera-$n.log"
-	server_url=(--url "http://127.0.0.1:$http_port")
-	server_cmd="tessera --config tessera.yaml   # mix room, max_participants $n, mixer.threads 2"
+	run_tessera "$n" "mix room, max_participants $n, mixer.threads 2"
 }
 
 # ---- one measurement ----
@@ -160,12 +155,7 @@ EOF
 say "results (${secs} s, $(nproc) cores, load avg before $load_before, after $load_after)"
 echo "$table"
 echo
-for n in "${sizes[@]}"; do
-	for srv in tessera janus; do
-		echo "$srv $n: CPU by thread (core-s per media-s):" \
-			"${r_thr[$srv-$n]:-n/a}"
-	done
-done
+print_threads
 
 # ---- bench/RESULTS.md ----
 results=$root/bench/RESULTS.md

@@ -85,12 +85,7 @@ run "${clip_cmd[@]}"
 start_tessera() {
 	tessera_config "  modes: {$ROOM: sfu}
   max_participants: 256" ""
-	printf '$ %s\n' "$bin/tessera --config $tmp/tessera.yaml &"
-	"$bin/tessera" --config tessera.yaml >"tessera-$1.log" 2>&1 &
-	server_pid=$!
-	wait_tcp "$http_port" "$server_pid" "tessera-$1.log"
-	server_url=(--url "http://127.0.0.1:$http_port")
-	server_cmd="tessera --config tessera.yaml   # rooms.modes {$ROOM: sfu}"
+	run_tessera "$1" "rooms.modes {$ROOM: sfu}"
 }
 
 # the fewest..most of KEY= over the "sub N:" lines of a run (window)
@@ -228,12 +223,7 @@ say "results (${secs} s, $(nproc) cores, load avg before $load_before," \
 echo "$table"
 echo
 echo "Verdict: $verdict"
-for n in "${sizes[@]}"; do
-	for srv in tessera janus; do
-		echo "$srv $n: CPU by thread (core-s per media-s):" \
-			"${r_thr[$srv-$n]:-n/a}"
-	done
-done
+print_threads
 
 # ---- profile ----
 perf_top=""

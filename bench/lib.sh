@@ -129,6 +129,18 @@ stop_server() {
 	wait "$server_pid" 2>/dev/null || true
 	server_pid=
 }
+# run_tessera KEY NOTE: start $bin/tessera on the ./tessera.yaml that
+# tessera_config wrote, its log in tessera-KEY.log; sets server_url
+# (tes_loadgen's --url) and server_cmd (for the report, with NOTE saying
+# what the configuration holds)
+run_tessera() {
+	printf '$ %s\n' "$bin/tessera --config $tmp/tessera.yaml &"
+	"$bin/tessera" --config tessera.yaml >"tessera-$1.log" 2>&1 &
+	server_pid=$!
+	wait_tcp "$http_port" "$server_pid" "tessera-$1.log"
+	server_url=(--url "http://127.0.0.1:$http_port")
+	server_cmd="tessera --config tessera.yaml   # $2"
+}
 # start_janus PLUGIN: Janus from the configuration in bench/janus/ (its
 # @DIR@ and @PORT@ filled in) in $tmp/janus, the plugins and transports
 # folders holding links to PLUGIN's and the HTTP transport's libraries
@@ -182,6 +194,17 @@ build_bench() {
 	say "build"
 	run scripts/build.sh build-bench
 	bin=$root/build-bench
+}
+# print_threads: every measurement's server CPU by thread (r_thr of
+# tessera-N and janus-N for N in sizes)
+print_threads() {
+	local n srv
+	for n in "${sizes[@]}"; do
+		for srv in tessera janus; do
+			echo "$srv $n: CPU by thread (core-s per media-s):" \
+				"${r_thr[$srv-$n]:-n/a}"
+		done
+	done
 }
 # results_head TITLE: the heading of a bench/RESULTS.md entry (the time,
 # the commit, TITLE) and its machine line (load_before, load_after)
