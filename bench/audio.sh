@@ -43,106 +43,16 @@ if ! [[ $secs =~ ^[0-9]+$ ]] || [ "$secs" -lt 8 ] || [ ${#sizes[@]} = 0 ]; then
 	exit 2
 fi
 
-if ! command -v janus >/dev/null; then
-	scripts/install-deps.sh --bench
-fi
-janus_lib=$(dpkg -L janus | sed -n 's|/plugins/libjanus_audiobridge\.so$||p' |
-	head -n1)
-if [ -z "$janus_lib" ] || [ ! -e "$janus_lib/transports/libjanus_http.so" ]
-then
-	echo "audio.sh: cannot find Janus's AudioBridge and HTTP libraries" >&2
-	exit 1
-fi
+janus_libs audiobridge
 
-# The load generator stands for 100 clients on other machines: it runs
-# before the server in the scheduler's eyes (when we may raise it), so
-# that what runs short of CPU on this 2-core box is the server under test,
-# not the packets it is sent.
-lg_prio=()
-if [ "$(id -u)" = 0 ]; then
-	lg_prio=(nice -n -10)
-fi
-
-tmp=$(mktemp -d /tmp/tessera-audio.XXXXXX)
-server_pid=
-stop_server() {
-	[ -n "$server_pid" ] || return 0
-	kill "$server_pid" 2>/dev/null || true
-	for _ in $(seq 100); do
-		kill -0 "$server_pid" 2>/dev/null || break
-		sleep 0.1
-	done
-	kill -KILL "$server_pid" 2>/dev/null || true
-	wait "$server_pid" 2>/dev/null || true
-	server_pid=
-}
-cleanup() {
-	stop_server
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-
-load_before=$(cut -d' ' -f1-3 /proc/loadavg)
-
-say "build"
-run scripts/build.sh build-bench
-bin=$root/build-bench
-shim=$bin/bench/libtes_janus_lo.so
-cd "$tmp"
+bench_start audio
 
 # ---- servers ----
 
 start_tessera() {
 	local n=$1
 	tessera_config "  max_participants: $n" "  audio_speakers: $TALKERS"
-	printf '$ %s\n' "$bin/tessera --config $tmp/tessera.yaml &"
-	"$bin/tessera" --config tessera.yaml >"tessera-$n.log" 2>&1 &
-	server_pid=$!
-	wait_tcp "$http_port" "$server_pid" "tessera-$n.log"
-	server_url=(--url "http://127.0.0.1:$http_port")
-	server_cmd="tessera --config tessera.yaml   # mix room, max_participants $n, mixer.threads 2"
-}
-
-# Janus from the configuration in bench/janus/ (its @DIR@ and @PORT@
-# filled in), the plugins and transports folders holding links to the
-# AudioBridge and HTTP libraries alone.
-start_janus() {
-	local n=$1 jdir=$tmp/janus f
-	janus_port=$(free_port)
-	rm -rf "$jdir"
-	mkdir -p "$jdir/plugins" "$jdir/transports" "$jdir/none"
-	for f in "$root"/bench/janus/*.jcfg; do
-		sed "s|@DIR@|$jdir|g; s|@PORT@|$janus_port|g" "$f" \
-			>"$jdir/$(basename "$f")"
-	done
-	ln -s "$janus_lib/plugins/libjanus_audiobridge.so" "$jdir/plugins/"
-	ln -s "$janus_lib/transports/libjanus_http.so" "$jdir/transports/"
-	printf '$ %s\n' "LD_PRELOAD=$shim janus --configs-folder=$jdir &"
-	LD_PRELOAD=$shim janus --configs-folder="$jdir" >"$jdir/stdout" 2>&1 &
-	server_pid=$!
-	wait_tcp "$janus_port" "$server_pid" "$jdir/stdout"
-	server_url=(--janus "http://127.0.0.1:$janus_port/janus")
-	server_cmd="LD_PRELOAD=$shim janus --configs-folder=janus   # bench/janus/*.jcfg: ICE-lite, 127.0.0.1, HTTP + AudioBridge only"
-}
-
-# Warnings and errors a server logged in its run: the count and the
-# first few lines.
-server_warnings() {
-	local log
-	if [ "$1" = tessera ]; then
-		log="tessera-$2.log"
-		cp "$log" server.log
-	else
-		log="janus-$2.log"
-		mv "$tmp/janus/janus.log" "$log" 2>/dev/null || : >"$log"
-		# Janus warns about our own configuration at start-up
-		grep -E '\[(WARN|ERR|FATAL)\]' "$log" |
-			grep -v 'mDNS resolution disabled' >server.log || true
-	fi
-	warn_n=$(grep -c . server.log || true)
-	if [ "$warn_n" -gt 0 ]; then
-		head -n 5 server.log | cut -c1-200 | sed 's/^/    /'
-	fi
+	run_tessera "$n" "mix room, max_participants $n, mixer.threads 2"
 }
 
 # ---- one measurement ----
@@ -155,7 +65,11 @@ declare -A r_short r_min r_due r_kbps
 measure() {
 	local srv=$1 n=$2 key=$1-$2 out rc d0 d1 aw none
 	say "$srv: audio room of $n participants ($TALKERS talking), ${secs} s"
-	"start_$srv" "$n"
+	if [ "$srv" = tessera ]; then
+		start_tessera "$n"
+	else
+		start_janus audiobridge
+	fi
 	d0=$(udp_drops_all)
 	set +e
 	out=$(run "${lg_prio[@]}" "$bin/bench/tes_loadgen" "${server_url[@]}" \
@@ -170,13 +84,7 @@ measure() {
 	server_warnings "$srv" "$n"
 
 	aw=$(grep '^audio_window:' <<<"$out" || true)
-	r_cmd[$key]=$(sed -n 's/^\$ //p' <<<"$out" | head -n1)
-	r_srv[$key]=$server_cmd
-	r_cpu[$key]=$(kv "$(grep '^window:' <<<"$out" || true)" \
-		core_s_per_media_s)
-	r_win[$key]=$(grep '^window:' <<<"$out" | sed 's/^window: //' || true)
-	r_thr[$key]=$(grep '^threads:' <<<"$out" | sed 's/^threads: //' ||
-		true)
+	take_run "$key" "$out" $((d1 - d0))
 	r_recv[$key]=$(grep '^received:' <<<"$out" |
 		sed 's/^received: //' || true)
 	r_room[$key]=$(grep '^room:' <<<"$out" | sed 's/^room: //' || true)
@@ -185,8 +93,6 @@ measure() {
 	r_min[$key]=$(kv "$aw" min)
 	r_due[$key]=$(kv "$aw" due_each)
 	r_kbps[$key]=$(kv " ${r_recv[$key]}" audio_kbps_each)
-	r_warn[$key]=$warn_n
-	r_drops[$key]=$((d1 - d0))
 	none=$(kv "$aw" none)
 	echo "$srv: udp receive-buffer drops (all sockets) during the run:" \
 		"${r_drops[$key]}; log lines at warn or above: $warn_n"
@@ -219,8 +125,6 @@ done
 first=${sizes[0]}
 last=${sizes[${#sizes[@]} - 1]}
 load_after=$(cut -d' ' -f1-3 /proc/loadavg)
-commit=$(commit_id "$root")
-when=$(date -u '+%Y-%m-%d %H:%M UTC')
 
 rows=""
 for n in "${sizes[@]}"; do
@@ -251,12 +155,7 @@ EOF
 say "results (${secs} s, $(nproc) cores, load avg before $load_before, after $load_after)"
 echo "$table"
 echo
-for n in "${sizes[@]}"; do
-	for srv in tessera janus; do
-		echo "$srv $n: CPU by thread (core-s per media-s):" \
-			"${r_thr[$srv-$n]:-n/a}"
-	done
-done
+print_threads
 
 # ---- bench/RESULTS.md ----
 results=$root/bench/RESULTS.md
@@ -303,44 +202,23 @@ Targets: the 100-participant room <= 0.3 x Janus AudioBridge's CPU and
 EOF
 fi
 {
-	cat <<EOF
-
-## $when - $commit - audio, ${secs} s
-
-Machine: $(nproc) cores, $(cpu_model); load average before
-$load_before, after $load_after.
-
-$table
-
-EOF
+	results_head "audio, ${secs} s"
+	echo "$table"
+	echo
 	for n in "${sizes[@]}"; do
 		for srv in tessera janus; do
 			k=$srv-$n
-			echo "- $srv, $n participants: window \`${r_win[$k]}\`"
-			echo "  - CPU by thread (core-s per media-s): \`${r_thr[$k]:-n/a}\`"
+			results_run "$k" "$srv, $n participants"
 			echo "  - received: \`${r_recv[$k]}\`"
 			echo "  - audio in the window: \`${r_aw[$k]}\`"
 			if [ -n "${r_room[$k]}" ]; then
 				echo "  - room: \`${r_room[$k]}\`"
 			fi
-			echo "  - ${r_drops[$k]} UDP datagrams dropped on full" \
-				"receive buffers (all sockets), ${r_warn[$k]} server" \
-				"log lines at warn or above"
+			results_notes "$k"
 		done
 	done
-	echo
-	echo "Commands (in a temp dir; the servers on free ports of 127.0.0.1):"
-	echo
-	echo '```'
-	echo "$self   # runs all of the below"
-	echo "scripts/build.sh build-bench"
-	for n in "${sizes[@]}"; do
-		for srv in tessera janus; do
-			echo "${r_srv[$srv-$n]}"
-			echo "${r_cmd[$srv-$n]}"
-		done
-	done
-	echo '```'
+	results_commands "$self   # runs all of the below" \
+		"scripts/build.sh build-bench"
 } >>"$results"
 echo
 echo "appended to $results"

@@ -22,12 +22,10 @@
  * /rooms/{room}) at the start and end of the steady window (after
  * --warmup, before --tail).
  */
-#include <getopt.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
 
 #include <jansson.h>
 #include <uv.h>
@@ -70,6 +68,7 @@ static void udp_send(struct lg_part *p, const uint8_t *buf, size_t len)
 
 static void send_srtp(struct lg_part *p, uint8_t *buf, size_t len, bool rtcp)
 {
+	bool video = !rtcp && (buf[1] & 0x7f) == p->vpt;
 	int err = rtcp ? tes_srtp_protect_rtcp(p->srtp, buf, &len)
 		       : tes_srtp_protect_rtp(p->srtp, buf, &len);
 
@@ -83,6 +82,7 @@ static void send_srtp(struct lg_part *p, uint8_t *buf, size_t len, bool rtcp)
 	}
 	else {
 		p->c.rtp_out++;
+		p->c.video_out += video;
 		p->c.bytes_out += len;
 	}
 }
@@ -339,8 +339,19 @@ static void on_rtcp(struct lg_part *p, const uint8_t *buf, size_t len)
 	}
 }
 
+/* A subscriber's track sending from ssrc, or NULL. */
+static const struct lg_track *track_of(const struct lg_part *p, uint32_t ssrc)
+{
+	for (size_t i = 0; i < p->n_tracks; i++)
+		if (p->tracks[i].ssrc == ssrc)
+			return &p->tracks[i];
+
+	return NULL;
+}
+
 static void on_rtp(struct lg_part *p, const uint8_t *buf, size_t len)
 {
+	const struct lg_track *t = NULL;
 	struct tes_rtp_hdr h;
 	struct tes_vp8_desc d;
 
@@ -350,7 +361,13 @@ static void on_rtp(struct lg_part *p, const uint8_t *buf, size_t len)
 	}
 	p->c.rtp_in++;
 	p->c.bytes_in += len;
-	if (h.pt == p->vpt) {
+	/* a subscriber knows its tracks by SSRC (the forwarded ones may
+	 * share payload types with its own m-lines) */
+	if (p->sub && !(t = track_of(p, h.ssrc))) {
+		p->c.stray_in++;
+		return;
+	}
+	if (t ? t->video : h.pt == p->vpt) {
 		p->c.video_in++;
 		p->c.video_bytes_in += h.payload_len;
 		if (!tes_vp8_parse_desc(&d, h.payload, h.payload_len) &&
@@ -362,7 +379,7 @@ static void on_rtp(struct lg_part *p, const uint8_t *buf, size_t len)
 			}
 		}
 	}
-	else if (h.pt == p->apt) {
+	else if (t || h.pt == p->apt) {
 		p->c.audio_in++;
 		p->c.audio_bytes_in += h.payload_len;
 	}
@@ -430,8 +447,8 @@ static void part_tick(struct lg_part *p, uint64_t now_ms, uint64_t now_us)
 	const struct lg_opts *o = &p->lg->o;
 	uint64_t due;
 
-	if (p->state == LG_FAILED)
-		return;
+	if (!p->open || p->state == LG_FAILED)
+		return; /* (not opened: a subscriber before its turn) */
 	if (p->state != LG_MEDIA) {
 		if (now_ms - p->ice_start_ms > GIVEUP_MS) {
 			fprintf(stderr, "loadgen: participant %d: not "
@@ -451,7 +468,7 @@ static void part_tick(struct lg_part *p, uint64_t now_ms, uint64_t now_us)
 		p->next_check_ms = now_ms + CONSENT_MS;
 	}
 
-	if (now_us < p->media_t0_us)
+	if (p->sub || now_us < p->media_t0_us)
 		return;
 	while (p->clip) {
 		due = p->media_t0_us + p->vframes * 1000000 / (uint64_t)o->fps;
@@ -499,12 +516,11 @@ static void progress(struct lg *lg, int sec)
 	lg->last = s;
 }
 
-/* Note the audio every participant has received (window start k = 0,
- * end k = 1). */
-static void mark_audio(struct lg *lg, int k)
+/* Take every participant's counters (window start k = 0, end k = 1). */
+static void mark(struct lg *lg, int k)
 {
 	for (int i = 0; i < lg->o.count; i++)
-		lg->parts[i].audio_at[k] = lg->parts[i].c.audio_in;
+		lg->parts[i].at[k] = lg->parts[i].c;
 	lg->marked[k] = true;
 }
 
@@ -512,26 +528,34 @@ static void tick_cb(uv_timer_t *t)
 {
 	struct lg *lg = t->data;
 	uint64_t now_ms = tes_now_ms(), now_us = tes_now_us();
-	double el = (double)(now_ms - lg->t0_ms) / 1000;
+	double el;
 
+	/* the window's marks come before this tick's packets go: what the
+	 * others received by now was sent in earlier ticks */
+	el = (double)(now_ms - lg->t0_ms) / 1000;
+	if (lg->phase == LG_PH_RUN) {
+		if (!lg->marked[0] && el >= lg->o.warmup) {
+			mark(lg, 0);
+			if (lg->o.server_pid)
+				lg_sample(lg, &lg->w0);
+		}
+		if (!lg->marked[1] && el >= lg->o.seconds - lg->o.tail) {
+			mark(lg, 1);
+			if (lg->o.server_pid)
+				lg_sample(lg, &lg->w1);
+		}
+	}
 	for (int i = 0; i < lg->o.count; i++)
 		part_tick(&lg->parts[i], now_ms, now_us);
 	if (lg->o.janus)
 		lg_janus_keepalive(lg, now_ms);
+	if (lg->phase != LG_PH_RUN && lg_fwd_set_up(lg, now_ms))
+		return;
 
+	el = (double)(now_ms - lg->t0_ms) / 1000;
 	if (el >= lg->next_sec) {
 		progress(lg, lg->next_sec);
 		lg->next_sec++;
-	}
-	if (!lg->marked[0] && el >= lg->o.warmup) {
-		mark_audio(lg, 0);
-		if (lg->o.server_pid)
-			lg_sample(lg, &lg->w0);
-	}
-	if (!lg->marked[1] && el >= lg->o.seconds - lg->o.tail) {
-		mark_audio(lg, 1);
-		if (lg->o.server_pid)
-			lg_sample(lg, &lg->w1);
 	}
 	if (el >= lg->o.seconds)
 		uv_stop(&lg->loop);
@@ -581,128 +605,66 @@ static int part_open(struct lg *lg, struct lg_part *p)
 	return uv_udp_recv_start(&p->udp, alloc_cb, recv_cb);
 }
 
-static void usage(void)
-{
-	fprintf(stderr,
-		"usage: tes_loadgen --url http://127.0.0.1:PORT --room NAME "
-		"--count N --seconds S\n"
-		"                   [--video A.ivf[,B.ivf,...]] [--talkers K] "
-		"[--fps 30]\n"
-		"                   [--server-pid PID [--warmup 3] "
-		"[--tail 2]]\n"
-		"       tes_loadgen --janus http://127.0.0.1:PORT/janus "
-		"--room NAME --count N ...\n"
-		"Without --video the participants send and receive audio only."
-		"\nWith --janus they join a Janus AudioBridge room (audio only)"
-		"\ninstead of Tessera's room.\n");
-}
-
-static int parse_opts(struct lg *lg, int argc, char **argv)
-{
-	static const struct option longs[] = {
-		{"url", required_argument, NULL, 'u'},
-		{"room", required_argument, NULL, 'r'},
-		{"count", required_argument, NULL, 'n'},
-		{"seconds", required_argument, NULL, 's'},
-		{"video", required_argument, NULL, 'v'},
-		{"talkers", required_argument, NULL, 'k'},
-		{"fps", required_argument, NULL, 'f'},
-		{"server-pid", required_argument, NULL, 'p'},
-		{"warmup", required_argument, NULL, 'w'},
-		{"tail", required_argument, NULL, 't'},
-		{"janus", required_argument, NULL, 'j'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
-	};
-	struct lg_opts *o = &lg->o;
-	char *videos = NULL, *save = NULL;
-	int c;
-
-	o->url = "http://127.0.0.1:8080";
-	o->room = "bench";
-	o->count = 9;
-	o->seconds = 20;
-	o->talkers = 3;
-	o->fps = 30;
-	o->warmup = 3;
-	o->tail = 2;
-	while ((c = getopt_long(argc, argv, "h", longs, NULL)) != -1) {
-		switch (c) {
-		case 'u': o->url = optarg; break;
-		case 'r': o->room = optarg; break;
-		case 'n': o->count = atoi(optarg); break;
-		case 's': o->seconds = atof(optarg); break;
-		case 'v': videos = optarg; break;
-		case 'k': o->talkers = atoi(optarg); break;
-		case 'f': o->fps = atoi(optarg); break;
-		case 'p': o->server_pid = atoi(optarg); break;
-		case 'w': o->warmup = atof(optarg); break;
-		case 't': o->tail = atof(optarg); break;
-		case 'j': o->janus = optarg; break;
-		default: usage(); return -EINVAL;
-		}
-	}
-	if (o->count < 1 || o->count > LG_MAX_PARTS || o->seconds <= 0 ||
-	    o->fps < 1 || o->talkers < 0 || optind != argc ||
-	    (o->janus && videos)) {
-		usage();
-		return -EINVAL;
-	}
-	if (o->janus && lg_janus_init(lg))
-		return -EINVAL;
-	if (!videos)
-		return 0;
-	for (char *v = strtok_r(videos, ",", &save); v;
-	     v = strtok_r(NULL, ",", &save)) {
-		int err;
-
-		if (lg->nclips == LG_MAX_CLIPS)
-			break;
-		err = tes_bench_clip_load(&lg->clips[lg->nclips], v);
-		if (err) {
-			fprintf(stderr, "loadgen: %s: %s\n", v,
-				strerror(-err));
-			return err;
-		}
-		lg->nclips++;
-	}
-
-	return lg->nclips ? 0 : -EINVAL;
-}
-
 static void close_cb(uv_handle_t *h)
 {
 	(void)h;
 }
 
-/* One socket per participant, plus the HTTP requests and the files: lift
- * the soft limit on descriptors to that when it is lower (up to the hard
- * limit). */
-static int raise_nofile(int count)
+/* Join participants from..to-1 (blocking: the loop waits). */
+static int open_parts(struct lg *lg, int from, int to)
 {
-	rlim_t need = (rlim_t)count + 64;
-	struct rlimit rl;
+	int err = 0;
 
-	if (getrlimit(RLIMIT_NOFILE, &rl))
-		return -errno;
-	if (rl.rlim_cur >= need)
-		return 0;
-	if (rl.rlim_max < need) {
-		fprintf(stderr, "loadgen: %d participants need %llu file "
-			"descriptors; the hard limit is %llu (ulimit -Hn)\n",
-			count, (unsigned long long)need,
-			(unsigned long long)rl.rlim_max);
-		return -EMFILE;
+	for (int i = from; i < to && !err; i++) {
+		struct lg_part *p = &lg->parts[i];
+
+		err = part_open(lg, p);
+		if (!err && p->sub && lg->lws)
+			err = lg_fwd_events(lg, p);
+		if (err)
+			fprintf(stderr, "loadgen: participant %d: %s\n", i,
+				strerror(-err));
 	}
-	rl.rlim_cur = need;
 
-	return setrlimit(RLIMIT_NOFILE, &rl) ? -errno : 0;
+	return err;
+}
+
+/* Everyone joins and the run starts; forwarding: the publisher first,
+ * then the subscribers (lg_fwd_set_up() moves the phases on). */
+static int run(struct lg *lg)
+{
+	const bool fwd = lg->o.subscribers > 0;
+	int err;
+
+	uv_timer_init(&lg->loop, &lg->tick);
+	lg->tick.data = lg;
+	lg->phase = fwd ? LG_PH_PUBLISH : LG_PH_RUN;
+	err = open_parts(lg, 0, fwd ? 1 : lg->o.count);
+	if (err)
+		return err;
+	lg->t0_ms = tes_now_ms();
+	uv_timer_start(&lg->tick, tick_cb, 0, TICK_MS);
+	uv_run(&lg->loop, UV_RUN_DEFAULT);
+	if (fwd && lg->parts[0].state != LG_MEDIA) {
+		fprintf(stderr, "loadgen: the publisher did not connect\n");
+		return -ENOTCONN;
+	}
+	if (fwd) {
+		err = open_parts(lg, 1, lg->o.count);
+		lg->phase = LG_PH_CONNECT;
+		lg->phase_ms = tes_now_ms();
+		if (!err)
+			uv_run(&lg->loop, UV_RUN_DEFAULT);
+	}
+
+	return err;
 }
 
 int main(int argc, char **argv)
 {
 	struct lg *lg = calloc(1, sizeof(*lg));
 	int err, connected;
+	bool fwd;
 
 	if (!lg)
 		return 1;
@@ -714,14 +676,15 @@ int main(int argc, char **argv)
 	printf("\n");
 	fflush(stdout);
 
-	err = parse_opts(lg, argc, argv);
+	err = lg_parse_opts(lg, argc, argv);
 	if (err)
-		return 2;
+		return err > 0 ? 0 : 2;
+	fwd = lg->o.subscribers > 0;
 	lg->parts = calloc((size_t)lg->o.count, sizeof(*lg->parts));
 	if (!lg->parts)
 		return 1;
 
-	err = raise_nofile(lg->o.count);
+	err = lg_raise_nofile(lg->o.count);
 	if (!err)
 		err = uv_loop_init(&lg->loop);
 	if (!err)
@@ -730,36 +693,31 @@ int main(int argc, char **argv)
 		err = tes_dtls_cert_alloc(&lg->cert);
 	if (!err)
 		err = make_audio(lg);
+	if (!err)
+		err = lg_fwd_init(lg);
 	if (err) {
 		fprintf(stderr, "loadgen: set-up: %s\n", strerror(-err));
 		return 1;
 	}
 
-	for (int i = 0; i < lg->o.count && !err; i++) {
+	for (int i = 0; i < lg->o.count; i++) {
 		struct lg_part *p = &lg->parts[i];
 
 		p->lg = lg;
 		p->idx = i;
-		p->clip = lg->nclips ? lg->clips[(size_t)i % lg->nclips]
-				     : NULL;
-		p->talker = i < lg->o.talkers;
-		err = part_open(lg, p);
-		if (err)
-			fprintf(stderr, "loadgen: participant %d: %s\n", i,
-				strerror(-err));
+		/* forwarding: one publisher of the first clip, talking */
+		p->sub = fwd && i > 0;
+		p->clip = !lg->nclips || p->sub ? NULL
+			  : lg->clips[(size_t)i % lg->nclips];
+		p->talker = fwd ? i == 0 : i < lg->o.talkers;
 	}
-
-	if (!err) {
-		uv_timer_init(&lg->loop, &lg->tick);
-		lg->tick.data = lg;
-		lg->t0_ms = tes_now_ms();
-		uv_timer_start(&lg->tick, tick_cb, 0, TICK_MS);
-		uv_run(&lg->loop, UV_RUN_DEFAULT);
-		uv_timer_stop(&lg->tick);
-		uv_close((uv_handle_t *)&lg->tick, close_cb);
-	}
+	err = run(lg);
+	uv_timer_stop(&lg->tick);
+	uv_close((uv_handle_t *)&lg->tick, close_cb);
 
 	lg_report(lg);
+	if (fwd && lg_fwd_report(lg))
+		err = err ? err : -EPROTO;
 	connected = lg_leave(lg);
 
 	for (int i = 0; i < lg->o.count; i++) {
@@ -770,7 +728,9 @@ int main(int argc, char **argv)
 		uv_close((uv_handle_t *)&p->udp, close_cb);
 		uv_close((uv_handle_t *)&p->dtls_timer, close_cb);
 	}
+	lg_fwd_close(lg);
 	uv_run(&lg->loop, UV_RUN_DEFAULT);
+	lg_fwd_close(lg);
 	uv_loop_close(&lg->loop);
 
 	for (int i = 0; i < lg->o.count; i++) {

@@ -1,9 +1,11 @@
 /**
- * @file loadgen.h  Internals shared by the three files of tes_loadgen:
+ * @file loadgen.h  Internals shared by the four files of tes_loadgen:
  * loadgen.c (ICE, DTLS, media, clock), loadgen_sig.c (offer and answer,
- * WHIP to Tessera, leaving, server measurements, report) and
- * loadgen_janus.c (the same participants in a Janus AudioBridge room over
- * Janus's HTTP API).  Everything is owned by the one loop thread.
+ * WHIP to Tessera, leaving, server measurements, report), loadgen_janus.c
+ * (the same participants in a Janus AudioBridge or VideoRoom room over
+ * Janus's HTTP API) and loadgen_sfu.c (forwarding: subscribers, Tessera's
+ * event channel, the forwarding report).  Everything is owned by the one
+ * loop thread.
  */
 #ifndef TES_BENCH_LOADGEN_H
 #define TES_BENCH_LOADGEN_H
@@ -24,11 +26,20 @@ enum {
 	LG_MAX_THREADS = 1024,    /* Janus: a few threads per participant */
 	LG_AUDIO_LOOP = 50,       /* 1 s of pre-encoded Opus, looped */
 	LG_OFFER_MAX = 4096,
+	LG_ANSWER_MAX = 16384,
+	LG_MAX_TRACKS = 8,        /* forwarded tracks a subscriber counts */
 	TES_BENCH_UFRAG_MAX = 256,
 };
 
 /** Where a participant is. */
 enum lg_state { LG_ICE, LG_DTLS, LG_MEDIA, LG_FAILED };
+
+/** Where the run is (forwarding runs connect the publisher first). */
+enum lg_phase {
+	LG_PH_PUBLISH,   /**< Forwarding: the publisher connects alone */
+	LG_PH_CONNECT,   /**< Forwarding: the subscribers connect */
+	LG_PH_RUN,       /**< Measured run of o.seconds */
+};
 
 /** Options from the command line. */
 struct lg_opts {
@@ -43,11 +54,15 @@ struct lg_opts {
 	double tail;          /**< Window end, seconds before the end */
 	const char *janus;    /**< Janus API "http://127.0.0.1:P/janus", or
 				   NULL: Tessera (WHIP) */
+	int subscribers;      /**< Forwarding: participant 0 publishes,
+				   this many subscribe (count = this + 1);
+				   0: every participant sends (mixing) */
 };
 
 /** Counters of one participant (summed for reports). */
 struct lg_counters {
 	uint64_t rtp_out;        /**< RTP packets sent */
+	uint64_t video_out;      /**< Of which video */
 	uint64_t bytes_out;      /**< SRTP bytes sent */
 	uint64_t rtcp_out;       /**< RTCP compounds sent */
 	uint64_t send_fail;      /**< Sends or protects that failed */
@@ -70,9 +85,21 @@ struct lg_counters {
 	uint64_t stun_ok;        /**< Binding successes */
 	uint64_t stun_err;       /**< Binding errors or bad responses */
 	uint64_t stun_req_in;    /**< Binding requests answered (Janus) */
+	uint64_t stray_in;       /**< Subscriber: RTP of an SSRC that no
+				      offer announced */
+	uint64_t offers_in;      /**< Subscriber: offers received */
+	uint64_t answers_out;    /**< Subscriber: answers sent */
+};
+
+/** A track a subscriber was offered: an SSRC the server sends from. */
+struct lg_track {
+	uint32_t ssrc;            /**< From the offer's a=ssrc */
+	bool video;               /**< Video, else audio */
 };
 
 struct lg;
+struct lws;
+struct lws_context;
 
 /** One participant. */
 struct lg_part {
@@ -92,7 +119,7 @@ struct lg_part {
 	char location[256];       /**< Resource URL from the 201 */
 	uint16_t port;            /**< Our UDP port (on 127.0.0.1) */
 	uint64_t jsession;        /**< Janus session id, 0: none */
-	uint64_t jhandle;         /**< Janus AudioBridge handle id */
+	uint64_t jhandle;         /**< Janus plugin handle id */
 	uint64_t next_keepalive_ms; /**< Next Janus keepalive */
 	uint32_t assrc;           /**< Our audio SSRC */
 	uint32_t vssrc;           /**< Our video SSRC */
@@ -104,6 +131,15 @@ struct lg_part {
 	struct tes_srtp *srtp;    /**< Once connected */
 	const struct tes_bench_clip *clip; /**< Video it sends */
 	bool talker;              /**< Sends the sine */
+	bool sub;                 /**< Forwarding subscriber: sends no media,
+				       counts what it receives by SSRC */
+	struct lg_track tracks[LG_MAX_TRACKS]; /**< Subscriber: offered */
+	size_t n_tracks;          /**< Number of tracks */
+	struct lws *ws;           /**< Subscriber: Tessera event channel */
+	char *ws_in;              /**< Message being received */
+	size_t ws_in_len;         /**< Its length */
+	char *ws_out;             /**< Message to send (LWS_PRE + text) */
+	size_t ws_out_len;        /**< Text length */
 	uint64_t ice_start_ms;    /**< Joined */
 	uint64_t next_check_ms;   /**< Next Binding request */
 	uint64_t connected_ms;    /**< DTLS done */
@@ -124,7 +160,7 @@ struct lg_part {
 	uint32_t aoctets;         /**< Audio payload octets (SR) */
 	int rx_w;                 /**< Received video width (keyframes) */
 	int rx_h;                 /**< Received video height */
-	uint64_t audio_at[2];     /**< c.audio_in at the window's start, end */
+	struct lg_counters at[2]; /**< c at the window's start, end */
 	struct lg_counters c;     /**< Counters */
 };
 
@@ -155,7 +191,11 @@ struct lg {
 	size_t nclips;            /**< Number of clips, 0: audio only */
 	char jbase[128];          /**< Janus: "http://127.0.0.1:P" */
 	char jpath[128];          /**< Janus: API path, "/janus" */
-	uint64_t jroom;           /**< Janus: AudioBridge room id */
+	uint64_t jroom;           /**< Janus: AudioBridge or VideoRoom room */
+	uint64_t jfeed;           /**< Janus VideoRoom: the publisher's id */
+	struct lws_context *lws;  /**< Forwarding to Tessera: event channels */
+	enum lg_phase phase;      /**< Where the run is */
+	uint64_t phase_ms;        /**< When it got there */
 	int next_keepalive;       /**< Janus: participant to keep alive next */
 	struct tes_bench_opus tone[LG_AUDIO_LOOP];    /**< Talkers' */
 	struct tes_bench_opus silence[LG_AUDIO_LOOP]; /**< Others' */
@@ -165,7 +205,7 @@ struct lg {
 	struct lg_counters last;  /**< Sums at the last progress line */
 	struct lg_sample w0;      /**< Window start */
 	struct lg_sample w1;      /**< Window end */
-	bool marked[2];           /**< audio_at[] taken */
+	bool marked[2];           /**< Parts' at[] taken */
 };
 
 /**
@@ -185,8 +225,27 @@ void lg_offer(const struct lg *lg, const struct lg_part *p, bool active,
 	      char *buf, size_t cap);
 
 /**
+ * Answer a server's offer of forwarded tracks (a Tessera sfu room's
+ * renegotiation, a Janus VideoRoom subscription): the same m-lines in the
+ * same order with the same mids, the first codec of each, recvonly where
+ * the server sends, our ICE credentials and fingerprint, a=setup:active
+ * and our host candidate.  The SSRCs the offer announces for what the
+ * server sends become the participant's tracks.
+ *
+ * @param lg     Load generator
+ * @param p      Subscriber
+ * @param offer  The server's offer
+ * @param buf    Receives the answer
+ * @param cap    Capacity of buf
+ * @return 0, or negative errno (reason printed)
+ */
+int lg_answer(const struct lg *lg, struct lg_part *p, const char *offer,
+	      char *buf, size_t cap);
+
+/**
  * Take the server's ICE and DTLS parameters, payload types, level
- * extension id and first UDP host candidate from its SDP answer.
+ * extension id and first UDP host candidate from its SDP answer (or from
+ * its offer, when we answer: a Janus VideoRoom subscription).
  *
  * @param lg   Load generator
  * @param p    Participant
@@ -227,7 +286,10 @@ int lg_janus_init(struct lg *lg);
 /**
  * Janus: create a session, attach the AudioBridge plugin, create the
  * room (first participant), join it with the offer and long-poll the
- * session for the answer.
+ * session for the answer.  Forwarding (o.subscribers): the VideoRoom
+ * plugin; participant 0 creates the room and publishes with its offer,
+ * the others subscribe to its feed, long-poll for Janus's offer and
+ * answer it ("start").
  *
  * @param lg  Load generator
  * @param p   Participant (socket bound, identifiers picked)
@@ -252,6 +314,81 @@ void lg_janus_keepalive(struct lg *lg, uint64_t now_ms);
  * @param lg  Load generator
  */
 void lg_janus_leave(struct lg *lg);
+
+/**
+ * Forwarding to Tessera: make the libwebsockets client context of the
+ * subscribers' event channels, on our loop.
+ *
+ * @param lg  Load generator (loop initialised)
+ * @return 0, or negative errno (reason printed)
+ */
+int lg_fwd_init(struct lg *lg);
+
+/**
+ * Forwarding to Tessera: open a subscriber's event channel (a WebSocket
+ * to its resource + "/events"); offers that arrive on it are answered on
+ * it.
+ *
+ * @param lg  Load generator
+ * @param p   Subscriber (joined: location set)
+ * @return 0, or negative errno (reason printed)
+ */
+int lg_fwd_events(struct lg *lg, struct lg_part *p);
+
+/**
+ * Forwarding to Tessera: close the event channels.  Call once before the
+ * loop runs its last round and once after (libwebsockets closes its
+ * handles on a foreign loop asynchronously).
+ *
+ * @param lg  Load generator
+ */
+void lg_fwd_close(struct lg *lg);
+
+/**
+ * Forwarding set-up, before the measured run (called every tick until it
+ * returns false): the publisher connects alone (Janus subscribes only to
+ * a feed that is up) and sends for a moment, then the loop stops; once
+ * the subscribers joined, they connect until each is ready (connected,
+ * its offer answered) or 20 s passed, and the run starts (phase LG_PH_RUN,
+ * t0_ms now).
+ *
+ * @param lg      Load generator
+ * @param now_ms  Now
+ * @return true while setting up
+ */
+bool lg_fwd_set_up(struct lg *lg, uint64_t now_ms);
+
+/**
+ * Print the forwarding report (stdout): per subscriber what it received
+ * in the steady window and in the run, and the summary line "forward:"
+ * with the server's CPU per forwarded packet per subscriber.
+ *
+ * @param lg  Load generator
+ * @return 0, or -EPROTO when a subscriber got no keyframe or less than
+ *         half of the publisher's packets in the window, or the window was
+ *         not measured
+ */
+int lg_fwd_report(const struct lg *lg);
+
+/**
+ * Parse the command line into lg->o and load the clips it names; usage
+ * on errors and for --help.
+ *
+ * @param lg    Load generator (zeroed)
+ * @param argc  Argument count
+ * @param argv  Arguments (--video's is cut up)
+ * @return 0, 1 after --help, or negative errno
+ */
+int lg_parse_opts(struct lg *lg, int argc, char **argv);
+
+/**
+ * Lift the soft limit on file descriptors to what count participants need
+ * (one socket each, plus HTTP requests and files), up to the hard limit.
+ *
+ * @param count  Participants
+ * @return 0, or negative errno (reason printed)
+ */
+int lg_raise_nofile(int count);
 
 /**
  * Sum every participant's counters.

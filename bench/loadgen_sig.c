@@ -38,65 +38,93 @@ static void put(char *buf, size_t cap, size_t *len, const char *fmt, ...)
 		*len = TES_MIN(*len + (size_t)n, cap);
 }
 
+/* A description's session lines, up to its a=group:BUNDLE (the mids
+ * follow). */
+static void session_lines(char *buf, size_t cap, size_t *len,
+			  unsigned long long version)
+{
+	put(buf, cap, len,
+	    "v=0\r\n"
+	    "o=- %u %llu IN IP4 127.0.0.1\r\n"
+	    "s=-\r\n"
+	    "t=0 0\r\n"
+	    "a=group:BUNDLE",
+	    tes_rand_u32() & 0x7fffffff, version);
+}
+
+/* The ICE, DTLS and candidate lines every m-line carries.  active:
+ * a=setup:active and our host candidate (no trickle), else actpass. */
+static void transport_lines(const struct lg *lg, const struct lg_part *p,
+			    bool active, char *buf, size_t cap)
+{
+	size_t len = 0;
+
+	put(buf, cap, &len,
+	    "c=IN IP4 %s\r\n"
+	    "a=rtcp:9 IN IP4 0.0.0.0\r\n"
+	    "a=ice-ufrag:%s\r\n"
+	    "a=ice-pwd:%s\r\n"
+	    "a=fingerprint:sha-256 %s\r\n"
+	    "a=setup:%s\r\n",
+	    active ? "127.0.0.1" : "0.0.0.0", p->ufrag, p->pwd,
+	    tes_dtls_cert_fingerprint(lg->cert),
+	    active ? "active" : "actpass");
+	if (active)
+		put(buf, cap, &len,
+		    "a=candidate:1 1 udp 2130706431 127.0.0.1 %u typ host\r\n"
+		    "a=end-of-candidates\r\n", p->port);
+}
+
+/* What we send on an m-line of our offer: a=msid and a=ssrc, or nothing
+ * (a subscriber's m-lines are recvonly). */
+static void send_lines(const struct lg_part *p, char kind, uint32_t ssrc,
+		       char *buf, size_t cap)
+{
+	size_t len = 0;
+
+	buf[0] = '\0';
+	if (p->sub)
+		return;
+	put(buf, cap, &len,
+	    "a=msid:lg%d %c%d\r\n"
+	    "a=ssrc:%u cname:%s\r\n"
+	    "a=ssrc:%u msid:lg%d %c%d\r\n",
+	    p->idx, kind, p->idx, ssrc, p->cname, ssrc, p->idx, kind, p->idx);
+}
+
 void lg_offer(const struct lg *lg, const struct lg_part *p, bool active,
 	      char *buf, size_t cap)
 {
-	const char *fp = tes_dtls_cert_fingerprint(lg->cert);
+	const char *dir = p->sub ? "recvonly" : "sendrecv";
 	bool video = lg->nclips > 0;
-	char common[1024];
+	char common[1024], snd[512];
 	size_t len = 0;
 
-	/* the ICE, DTLS and candidate lines every m-line carries */
-	snprintf(common, sizeof(common),
-		 "c=IN IP4 %s\r\n"
-		 "a=rtcp:9 IN IP4 0.0.0.0\r\n"
-		 "a=ice-ufrag:%s\r\n"
-		 "a=ice-pwd:%s\r\n"
-		 "a=fingerprint:sha-256 %s\r\n"
-		 "a=setup:%s\r\n",
-		 active ? "127.0.0.1" : "0.0.0.0", p->ufrag, p->pwd, fp,
-		 active ? "active" : "actpass");
-	if (active) {
-		/* not trickled: the one host candidate, then the end */
-		size_t cl = strlen(common);
-
-		snprintf(common + cl, sizeof(common) - cl,
-			 "a=candidate:1 1 udp 2130706431 127.0.0.1 %u typ "
-			 "host\r\n"
-			 "a=end-of-candidates\r\n", p->port);
-	}
-
-	put(buf, cap, &len,
-	    "v=0\r\n"
-	    "o=- %u 2 IN IP4 127.0.0.1\r\n"
-	    "s=-\r\n"
-	    "t=0 0\r\n"
-	    "a=group:BUNDLE 0%s\r\n"
-	    "a=msid-semantic: WMS lg%d\r\n",
-	    tes_rand_u32() & 0x7fffffff, video ? " 1" : "", p->idx);
+	transport_lines(lg, p, active, common, sizeof(common));
+	session_lines(buf, cap, &len, 2);
+	put(buf, cap, &len, " 0%s\r\na=msid-semantic: WMS lg%d\r\n",
+	    video ? " 1" : "", p->idx);
+	send_lines(p, 'a', p->assrc, snd, sizeof(snd));
 	put(buf, cap, &len,
 	    "m=audio %u UDP/TLS/RTP/SAVPF 111\r\n"
 	    "%s"
 	    "a=mid:0\r\n"
 	    "a=extmap:1 %s\r\n"
-	    "a=sendrecv\r\n"
-	    "a=msid:lg%d a%d\r\n"
+	    "a=%s\r\n"
 	    "a=rtcp-mux\r\n"
 	    "a=rtcp-rsize\r\n"
 	    "a=rtpmap:111 opus/48000/2\r\n"
 	    "a=fmtp:111 minptime=10;useinbandfec=1\r\n"
-	    "a=ssrc:%u cname:%s\r\n"
-	    "a=ssrc:%u msid:lg%d a%d\r\n",
-	    active ? (unsigned)p->port : 9u, common, LEVEL_URI, p->idx, p->idx,
-	    p->assrc, p->cname, p->assrc, p->idx, p->idx);
+	    "%s",
+	    active ? (unsigned)p->port : 9u, common, LEVEL_URI, dir, snd);
 	if (!video)
 		return;
+	send_lines(p, 'v', p->vssrc, snd, sizeof(snd));
 	put(buf, cap, &len,
 	    "m=video %u UDP/TLS/RTP/SAVPF 96\r\n"
 	    "%s"
 	    "a=mid:1\r\n"
-	    "a=sendrecv\r\n"
-	    "a=msid:lg%d v%d\r\n"
+	    "a=%s\r\n"
 	    "a=rtcp-mux\r\n"
 	    "a=rtcp-rsize\r\n"
 	    "a=rtpmap:96 VP8/90000\r\n"
@@ -104,10 +132,105 @@ void lg_offer(const struct lg *lg, const struct lg_part *p, bool active,
 	    "a=rtcp-fb:96 ccm fir\r\n"
 	    "a=rtcp-fb:96 nack\r\n"
 	    "a=rtcp-fb:96 nack pli\r\n"
-	    "a=ssrc:%u cname:%s\r\n"
-	    "a=ssrc:%u msid:lg%d v%d\r\n",
-	    active ? (unsigned)p->port : 9u, common, p->idx, p->idx, p->vssrc,
-	    p->cname, p->vssrc, p->idx, p->idx);
+	    "%s",
+	    active ? (unsigned)p->port : 9u, common, dir, snd);
+}
+
+/* Our direction in an answer to an offered one: we only receive. */
+static const char *answer_dir(enum tes_dir offered)
+{
+	return offered == TES_DIR_SENDONLY || offered == TES_DIR_SENDRECV
+		       ? "recvonly"
+		       : "inactive";
+}
+
+/* Whether we take an offered m-line: audio or video with a codec. */
+static bool taken(const struct tes_sdp_media *m)
+{
+	return (m->port || m->bundle_only) && m->n_rtpmap &&
+	       (m->kind == TES_MEDIA_AUDIO || m->kind == TES_MEDIA_VIDEO);
+}
+
+/* Parse a server's SDP (what: "offer", "answer") into *sp (to free()). */
+static int parse(const struct lg_part *p, const char *sdp, const char *what,
+		 struct tes_sdp_session **sp)
+{
+	char err[128] = "";
+	int ret;
+
+	*sp = malloc(sizeof(**sp));
+	if (!*sp)
+		return -ENOMEM;
+	ret = tes_sdp_parse(*sp, sdp, strlen(sdp), err, sizeof(err));
+	if (ret)
+		fprintf(stderr, "loadgen: participant %d: %s: %s\n", p->idx,
+			what, err);
+
+	return ret;
+}
+
+int lg_answer(const struct lg *lg, struct lg_part *p, const char *offer,
+	      char *buf, size_t cap)
+{
+	struct tes_sdp_session *s;
+	char common[1024];
+	size_t len = 0;
+	int ret;
+
+	ret = parse(p, offer, "offer", &s);
+	if (ret)
+		goto out;
+	transport_lines(lg, p, true, common, sizeof(common));
+	session_lines(buf, cap, &len, p->c.answers_out + 2);
+	for (size_t i = 0; i < s->n_media; i++)
+		if (taken(&s->media[i]))
+			put(buf, cap, &len, " %s", s->media[i].mid);
+	put(buf, cap, &len, "\r\n");
+
+	p->n_tracks = 0;
+	for (size_t i = 0; i < s->n_media; i++) {
+		const struct tes_sdp_media *m = &s->media[i];
+		const struct tes_sdp_rtpmap *c = &m->rtpmap[0];
+
+		if (!taken(m)) {
+			put(buf, cap, &len, "m=%s 0 %s %s\r\na=mid:%s\r\n",
+			    m->kind_name, m->proto,
+			    m->first_fmt[0] ? m->first_fmt : "0", m->mid);
+			continue;
+		}
+		put(buf, cap, &len,
+		    "m=%s %u %s %u\r\n"
+		    "%s"
+		    "a=mid:%s\r\n"
+		    "a=%s\r\n"
+		    "a=rtcp-mux\r\n"
+		    "%s"
+		    "a=rtpmap:%u %s/%u",
+		    m->kind_name, (unsigned)p->port, m->proto, c->pt, common,
+		    m->mid, answer_dir(m->dir),
+		    m->rtcp_rsize ? "a=rtcp-rsize\r\n" : "", c->pt, c->name,
+		    c->clock);
+		if (c->channels)
+			put(buf, cap, &len, "/%u", c->channels);
+		put(buf, cap, &len, "\r\n");
+		if (c->fmtp[0])
+			put(buf, cap, &len, "a=fmtp:%u %s\r\n", c->pt, c->fmtp);
+		if (strcmp(answer_dir(m->dir), "recvonly") || !m->n_ssrc ||
+		    p->n_tracks == LG_MAX_TRACKS)
+			continue;
+		p->tracks[p->n_tracks++] = (struct lg_track){
+			.ssrc = m->ssrc[0],
+			.video = m->kind == TES_MEDIA_VIDEO,
+		};
+	}
+	if (len >= cap) {
+		fprintf(stderr, "loadgen: participant %d: answer does not fit"
+			"\n", p->idx);
+		ret = -ENOSPC;
+	}
+out:
+	free(s);
+	return ret;
 }
 
 /* The first IPv4 UDP host candidate of the answer. */
@@ -133,18 +256,12 @@ static int find_candidate(const char *sdp, struct sockaddr_in *sa)
 
 int lg_take_answer(const struct lg *lg, struct lg_part *p, const char *sdp)
 {
-	struct tes_sdp_session *s = malloc(sizeof(*s));
-	char err[128] = "";
+	struct tes_sdp_session *s;
 	int ret;
 
-	if (!s)
-		return -ENOMEM;
-	ret = tes_sdp_parse(s, sdp, strlen(sdp), err, sizeof(err));
-	if (ret) {
-		fprintf(stderr, "loadgen: participant %d: answer: %s\n",
-			p->idx, err);
+	ret = parse(p, sdp, "answer", &s);
+	if (ret)
 		goto out;
-	}
 	ret = -EPROTO;
 	for (size_t i = 0; i < s->n_media; i++) {
 		const struct tes_sdp_media *m = &s->media[i];
@@ -447,14 +564,15 @@ static void report_room(const struct lg *lg)
 	const char *key;
 	size_t i;
 
-	mix = json_object_get(room, "mix");
-	if (!json_is_object(mix)) {
-		printf("room: no mix counters (GET /rooms/%s failed?)\n",
-		       lg->o.room);
+	if (!json_is_object(room)) {
+		printf("room: GET /rooms/%s failed\n", lg->o.room);
 		goto out;
 	}
-	printf("room:");
-	for (i = 0; i < TES_ARRAY_SIZE(mix_keys); i++) {
+	mix = json_object_get(room, "mix");
+	printf("room: mode=%s", json_string_value(json_object_get(room,
+								  "mode")));
+	for (i = 0; json_is_object(mix) && i < TES_ARRAY_SIZE(mix_keys);
+	     i++) {
 		v = json_object_get(mix, mix_keys[i]);
 		if (json_is_integer(v))
 			printf(" %s=%lld", mix_keys[i],
@@ -504,7 +622,7 @@ static void report_audio(const struct lg *lg)
 	}
 	for (int i = 0; i < lg->o.count; i++) {
 		const struct lg_part *p = &lg->parts[i];
-		uint64_t n = p->audio_at[1] - p->audio_at[0];
+		uint64_t n = p->at[1].audio_in - p->at[0].audio_in;
 
 		lo = TES_MIN(lo, n);
 		hi = TES_MAX(hi, n);
@@ -565,7 +683,8 @@ void lg_report(struct lg *lg)
 	       (unsigned long long)s.nack_in, (unsigned long long)s.remb_in,
 	       (unsigned long long)s.stun_ok, (unsigned long long)s.stun_err,
 	       (unsigned long long)s.stun_req_in);
-	report_audio(lg);
+	if (!lg->o.subscribers)
+		report_audio(lg); /* forwarding: lg_fwd_report() */
 	report_window(lg);
 	if (!lg->o.janus)
 		report_room(lg);

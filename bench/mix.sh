@@ -47,11 +47,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-load_before=$(cut -d' ' -f1-3 /proc/loadavg)
-
-say "build"
-run scripts/build.sh build-bench
-bin=$root/build-bench
+build_bench
 
 say "inputs ($N x VP8 640x360@30, ${secs} s; Opus: $TALKERS sine, rest silence)"
 cd "$tmp"
