@@ -118,6 +118,10 @@ static int vpkt_h(const uint8_t *payload, size_t len, bool marker, void *arg)
 
 	if (n <= 0)
 		return n ? n : -EINVAL;
+	/* nonsense after the 4-byte descriptor and the VP8 payload header's
+	 * first byte (its keyframe bit): the frame reaches the decoder */
+	for (int i = TES_RTP_HDR_LEN + 5; p->lg->o.garbage_video && i < n; i++)
+		buf[i] = (uint8_t)tes_rand_u32();
 	p->vpkts++;
 	p->voctets += (uint32_t)len;
 	send_srtp(p, buf, (size_t)n, false);

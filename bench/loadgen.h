@@ -43,6 +43,9 @@ enum lg_phase {
 
 /** Options from the command line. */
 struct lg_opts {
+	bool garbage_video;   /**< --garbage-video: VP8 frames replaced by
+				   random bytes (keyframe flag kept), in
+				   valid RTP (tests: a decoder fed nonsense) */
 	const char *url;      /**< "http://127.0.0.1:8080" */
 	const char *room;     /**< Room name */
 	int count;            /**< Participants */

@@ -25,6 +25,8 @@ static void usage(void)
 		"--room NAME --count N ...\n"
 		"       tes_loadgen [--url U | --janus J] --room NAME "
 		"--subscribers N --video A.ivf ...\n"
+		"       tes_loadgen ... --garbage-video  (tests: VP8 frames of "
+		"random bytes)\n"
 		"Without --video the participants send and receive audio only."
 		"\nWith --janus they join a Janus AudioBridge room (audio only)"
 		"\ninstead of Tessera's room.\n"
@@ -52,6 +54,7 @@ int lg_parse_opts(struct lg *lg, int argc, char **argv)
 		{"tail", required_argument, NULL, 't'},
 		{"janus", required_argument, NULL, 'j'},
 		{"subscribers", required_argument, NULL, 'S'},
+		{"garbage-video", no_argument, NULL, 'G'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -70,6 +73,7 @@ int lg_parse_opts(struct lg *lg, int argc, char **argv)
 	o->tail = 2;
 	while ((c = getopt_long(argc, argv, "h", longs, NULL)) != -1) {
 		switch (c) {
+		case 'G': o->garbage_video = true; break;
 		case 'u': o->url = optarg; break;
 		case 'r': o->room = optarg; break;
 		case 'n': o->count = atoi(optarg); count_set = true; break;

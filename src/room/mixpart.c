@@ -32,8 +32,8 @@ static void send_pli(struct tes__part *p)
 		return;
 	n = tes_rtcp_build_pli(buf, sizeof(buf), v->out_ssrc ? v->out_ssrc : 1,
 			       v->in_ssrc);
-	if (n > 0)
-		(void)tes__part_send_rtcp(p, buf, (size_t)n);
+	if (n > 0 && !tes__part_send_rtcp(p, buf, (size_t)n))
+		p->cnt.pli_out++;
 }
 
 /* ---- ingress handlers (loop thread) ---- */
@@ -165,10 +165,8 @@ static void video_keyframe(void *arg)
 {
 	struct tes__mixin *mi = arg;
 
-	if (mi->part) {
-		mi->part->cnt.pli_out++;
+	if (mi->part)
 		send_pli(mi->part);
-	}
 }
 
 static void audio_au(struct tes_ingress_au *au, void *arg)
@@ -261,7 +259,6 @@ void tes__mixin_tick(struct tes__mixin *mi, uint64_t now_us)
 	if (mi->vskip_to_key && mi->part && mi->vjobs < TES__VJOBS_MAX &&
 	    now_us - mi->vpli_us >= TES__PLI_RETRY_US) {
 		mi->vpli_us = now_us;
-		mi->part->cnt.pli_out++;
 		send_pli(mi->part);
 	}
 

@@ -223,6 +223,35 @@ export function dumpLog(server, lines = 80) {
 
 // ---- the browser ----
 
+// Whether a cell of the room's canvas.png (fetched and read by `page`) is
+// a placeholder: a dark fill with a name in light letters.  Returns
+// { light, dark, total, placeholder }.
+export async function placeholderCell(page, pngUrl, cell) {
+  const r = await page.evaluate(async ([url, c]) => {
+    const img = await createImageBitmap(await (await fetch(url)).blob());
+    const cv = document.createElement('canvas');
+    cv.width = img.width;
+    cv.height = img.height;
+    const g = cv.getContext('2d', { willReadFrequently: true });
+    g.drawImage(img, 0, 0);
+    // inside the cell, clear of its border
+    const x = Math.ceil(c.x * img.width) + 8;
+    const y = Math.ceil(c.y * img.height) + 8;
+    const w = Math.floor(c.w * img.width) - 16;
+    const h = Math.floor(c.h * img.height) - 16;
+    const d = g.getImageData(x, y, w, h).data;
+    let light = 0;
+    let dark = 0;
+    for (let i = 0; i < d.length; i += 4) {
+      const l = (d[i] + d[i + 1] + d[i + 2]) / 3;
+      if (l > 200) light++;
+      else if (l < 80) dark++;
+    }
+    return { light, dark, total: w * h };
+  }, [pngUrl, cell]);
+  return { ...r, placeholder: r.light > 100 && r.dark > 0.8 * r.total };
+}
+
 // Writes a 2 s solid-colour Y4M (who.rgb, `size` at 30 fps) and a 5 s sine
 // WAV (who.tone Hz) into dir, for Chromium's fake capture devices; sets
 // who.y4m and who.wav.

@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import os from 'node:os';
 import {
-  TESSERA_ROOT, Suite, makeMedia, startServer, launchBrowser, openDemoPage, join, waitStats, request,
+  TESSERA_ROOT, Suite, makeMedia, placeholderCell, startServer, launchBrowser, openDemoPage, join, waitStats, request,
   assert, assertEq, addCleanShutdownStep, poll, sleep,
 } from './lib.mjs';
 
@@ -236,29 +236,8 @@ suite.test('a participant without video is a placeholder showing its name', asyn
     assert(cell, 'no cell for the participant without video');
     let last = null;
     const seen = await poll(async () => {
-      last = await PEOPLE[0].page.evaluate(async ([url, c]) => {
-        const img = await createImageBitmap(await (await fetch(url)).blob());
-        const cv = document.createElement('canvas');
-        cv.width = img.width;
-        cv.height = img.height;
-        const g = cv.getContext('2d', { willReadFrequently: true });
-        g.drawImage(img, 0, 0);
-        // inside the cell, clear of its border
-        const x = Math.ceil(c.x * img.width) + 8;
-        const y = Math.ceil(c.y * img.height) + 8;
-        const w = Math.floor(c.w * img.width) - 16;
-        const h = Math.floor(c.h * img.height) - 16;
-        const d = g.getImageData(x, y, w, h).data;
-        let light = 0;
-        let dark = 0;
-        for (let i = 0; i < d.length; i += 4) {
-          const l = (d[i] + d[i + 1] + d[i + 2]) / 3;
-          if (l > 200) light++;
-          else if (l < 80) dark++;
-        }
-        return { light, dark, total: w * h };
-      }, [`${server.base}/rooms/${ROOM}/canvas.png`, cell]);
-      return last.light > 100 && last.dark > 0.8 * last.total;
+      last = await placeholderCell(PEOPLE[0].page, `${server.base}/rooms/${ROOM}/canvas.png`, cell);
+      return last.placeholder;
     }, 4000, 300);
     console.log(`  placeholder cell in canvas.png: ${JSON.stringify(last)}`);
     assert(seen, 'the placeholder cell shows no light name on a dark fill');
