@@ -664,10 +664,64 @@ static int run(struct lg *lg)
 	return err;
 }
 
+/* One run: set the participants up, run, report (when last), leave and
+ * close everything; 0 when every participant connected and left */
+static int one_cycle(struct lg *lg, bool fwd, bool last)
+{
+	int err, connected;
+
+	memset(lg->parts, 0, (size_t)lg->o.count * sizeof(*lg->parts));
+	lg->phase_ms = lg->t0_ms = 0;
+	lg->next_sec = 0;
+	memset(&lg->last, 0, sizeof(lg->last));
+	memset(&lg->w0, 0, sizeof(lg->w0));
+	memset(&lg->w1, 0, sizeof(lg->w1));
+	memset(lg->marked, 0, sizeof(lg->marked));
+	for (int i = 0; i < lg->o.count; i++) {
+		struct lg_part *p = &lg->parts[i];
+
+		p->lg = lg;
+		p->idx = i;
+		/* forwarding: one publisher of the first clip, talking */
+		p->sub = fwd && i > 0;
+		p->clip = !lg->nclips || p->sub ? NULL
+			  : lg->clips[(size_t)i % lg->nclips];
+		p->talker = fwd ? i == 0 : i < lg->o.talkers;
+	}
+	err = run(lg);
+	uv_timer_stop(&lg->tick);
+	uv_close((uv_handle_t *)&lg->tick, close_cb);
+
+	if (last)
+		lg_report(lg);
+	if (last && fwd && lg_fwd_report(lg))
+		err = err ? err : -EPROTO;
+	connected = lg_leave(lg);
+
+	for (int i = 0; i < lg->o.count; i++) {
+		struct lg_part *p = &lg->parts[i];
+
+		if (!p->open)
+			continue;
+		uv_close((uv_handle_t *)&p->udp, close_cb);
+		uv_close((uv_handle_t *)&p->dtls_timer, close_cb);
+	}
+	/* forwarding runs once (its event channels keep the loop busy):
+	 * main closes them */
+	if (!fwd)
+		uv_run(&lg->loop, UV_RUN_DEFAULT);
+	for (int i = 0; i < lg->o.count; i++) {
+		lg->parts[i].dtls = tes_deref(lg->parts[i].dtls);
+		lg->parts[i].srtp = tes_deref(lg->parts[i].srtp);
+	}
+
+	return err || connected < lg->o.count ? (err ? err : -ENOTCONN) : 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct lg *lg = calloc(1, sizeof(*lg));
-	int err, connected;
+	int err;
 	bool fwd;
 
 	if (!lg)
@@ -704,48 +758,25 @@ int main(int argc, char **argv)
 		return 1;
 	}
 
-	for (int i = 0; i < lg->o.count; i++) {
-		struct lg_part *p = &lg->parts[i];
-
-		p->lg = lg;
-		p->idx = i;
-		/* forwarding: one publisher of the first clip, talking */
-		p->sub = fwd && i > 0;
-		p->clip = !lg->nclips || p->sub ? NULL
-			  : lg->clips[(size_t)i % lg->nclips];
-		p->talker = fwd ? i == 0 : i < lg->o.talkers;
+	/* --cycles: the whole run again with fresh participants (joins
+	 * and leaves for churn tests); the report is the last cycle's */
+	for (int cycle = 0; cycle < lg->o.cycles && !err; cycle++) {
+		err = one_cycle(lg, fwd, cycle == lg->o.cycles - 1);
+		if (lg->o.cycles > 1)
+			printf("cycle %d of %d: %s\n", cycle + 1, lg->o.cycles,
+			       err ? "failed" : "every participant joined, "
+			       "connected and left");
 	}
-	err = run(lg);
-	uv_timer_stop(&lg->tick);
-	uv_close((uv_handle_t *)&lg->tick, close_cb);
-
-	lg_report(lg);
-	if (fwd && lg_fwd_report(lg))
-		err = err ? err : -EPROTO;
-	connected = lg_leave(lg);
-
-	for (int i = 0; i < lg->o.count; i++) {
-		struct lg_part *p = &lg->parts[i];
-
-		if (!p->open)
-			continue;
-		uv_close((uv_handle_t *)&p->udp, close_cb);
-		uv_close((uv_handle_t *)&p->dtls_timer, close_cb);
-	}
+	fflush(stdout);
 	lg_fwd_close(lg);
 	uv_run(&lg->loop, UV_RUN_DEFAULT);
 	lg_fwd_close(lg);
 	uv_loop_close(&lg->loop);
 
-	for (int i = 0; i < lg->o.count; i++) {
-		lg->parts[i].dtls = tes_deref(lg->parts[i].dtls);
-		lg->parts[i].srtp = tes_deref(lg->parts[i].srtp);
-	}
 	for (size_t i = 0; i < lg->nclips; i++)
 		tes_deref(lg->clips[i]);
 	tes_deref(lg->cert);
 	free(lg->parts);
-	err = err || connected < lg->o.count;
 	free(lg);
 
 	return err ? 1 : 0;

@@ -43,6 +43,9 @@ enum lg_phase {
 
 /** Options from the command line. */
 struct lg_opts {
+	int cycles;           /**< --cycles: runs one after the other, each
+				   joining, connecting and leaving (churn);
+				   not with subscribers */
 	bool garbage_video;   /**< --garbage-video: VP8 frames replaced by
 				   random bytes (keyframe flag kept), in
 				   valid RTP (tests: a decoder fed nonsense) */

@@ -27,6 +27,10 @@ static void usage(void)
 		"--subscribers N --video A.ivf ...\n"
 		"       tes_loadgen ... --garbage-video  (tests: VP8 frames of "
 		"random bytes)\n"
+		"       tes_loadgen ... --cycles C  (the run C times: every "
+		"participant joins,\n"
+		"                   connects and leaves each time; not with "
+		"--subscribers)\n"
 		"Without --video the participants send and receive audio only."
 		"\nWith --janus they join a Janus AudioBridge room (audio only)"
 		"\ninstead of Tessera's room.\n"
@@ -55,6 +59,7 @@ int lg_parse_opts(struct lg *lg, int argc, char **argv)
 		{"janus", required_argument, NULL, 'j'},
 		{"subscribers", required_argument, NULL, 'S'},
 		{"garbage-video", no_argument, NULL, 'G'},
+		{"cycles", required_argument, NULL, 'C'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -71,9 +76,11 @@ int lg_parse_opts(struct lg *lg, int argc, char **argv)
 	o->fps = 30;
 	o->warmup = 3;
 	o->tail = 2;
+	o->cycles = 1;
 	while ((c = getopt_long(argc, argv, "h", longs, NULL)) != -1) {
 		switch (c) {
 		case 'G': o->garbage_video = true; break;
+		case 'C': o->cycles = atoi(optarg); break;
 		case 'u': o->url = optarg; break;
 		case 'r': o->room = optarg; break;
 		case 'n': o->count = atoi(optarg); count_set = true; break;
@@ -101,7 +108,8 @@ int lg_parse_opts(struct lg *lg, int argc, char **argv)
 	if (o->count < 1 || o->count > LG_MAX_PARTS || o->seconds <= 0 ||
 	    o->fps < 1 || o->talkers < 0 || o->subscribers < 0 ||
 	    optind != argc || (o->janus && videos && !o->subscribers) ||
-	    (o->subscribers && !videos)) {
+	    (o->subscribers && !videos) || o->cycles < 1 ||
+	    (o->cycles > 1 && (o->subscribers || o->janus))) {
 		usage();
 		return -EINVAL;
 	}

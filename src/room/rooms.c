@@ -4,6 +4,9 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 
 #include "layouts/layout.h"
 #include "mixer/mixer.h"
@@ -11,6 +14,7 @@
 
 enum {
 	TICK_MS = 100,
+	TRIM_FOR_MS = 5000,   /* after a room closed, memory goes back */
 };
 
 struct tes_rooms {
@@ -23,6 +27,8 @@ struct tes_rooms {
 	struct tes__events events;
 	struct tes__room *rooms;
 	size_t n_rooms;
+	uint64_t trim_until_ms;    /* give freed memory back until then */
+	uint64_t trimmed_ms;       /* ... the last time */
 };
 
 static void watch_layouts(struct tes_rooms *r);
@@ -109,6 +115,11 @@ static void room_remove_if_empty(struct tes_rooms *r, struct tes__room *rm)
 	TES_LOGI("room", "%s: closed (empty)", rm->name);
 	tes__mix_close(rm->mix);
 	free(rm);
+	/* a mixed room frees tens of MB (encoders, canvases), some of it only
+	 * when its last jobs finish: hand what is free back to the system
+	 * once a second for a while, rather than keep it in the allocator's
+	 * arenas */
+	r->trim_until_ms = tes_now_ms() + TRIM_FOR_MS;
 }
 
 static void part_remove(struct tes_rooms *r, struct tes__room *rm,
@@ -334,6 +345,13 @@ static void timer_cb(uv_timer_t *t)
 	struct tes_rooms *r = t->data;
 	uint64_t now = tes_now_ms();
 	struct tes__room *rm, *rnext;
+
+	if (now < r->trim_until_ms && now - r->trimmed_ms >= 1000) {
+		r->trimmed_ms = now;
+#ifdef __GLIBC__
+		(void)malloc_trim(0);
+#endif
+	}
 
 	for (rm = r->rooms; rm; rm = rnext) {
 		struct tes__part *p, *pnext;
