@@ -23,17 +23,12 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "base/base.h"
-#include "base/frame.h"
-#include "mixer/mixer.h"
 #include "sdp/sdp.h"
 #include "signal/signal_int.h"
 
 static const char JSON[] = "application/json";
-
-static const char *mime_of(const char *path);
 
 void tes__api_json(struct tes__http_resp *resp, unsigned status, json_t *j)
 {
@@ -336,46 +331,6 @@ static void answer(struct tes_rooms *rooms, const char *room, const char *id,
 		resp->status = 204;
 }
 
-static void canvas_png(struct tes_rooms *rooms, const char *room,
-		       struct tes__http_resp *resp)
-{
-	struct tes_frame *f = NULL;
-	uint8_t *png = NULL;
-	size_t len = 0;
-	int err;
-
-	err = tes_rooms_snapshot(rooms, room, &f);
-	if (err == -ENOENT) {
-		tes__api_error(resp, 404, "no such room: %s", room);
-		return;
-	}
-	if (err == -EPERM) {
-		tes__api_error(resp, 409, "room %s does not mix: no canvas",
-			       room);
-		return;
-	}
-	if (err) {
-		tes__api_error(resp, 503, "room %s has composed nothing yet",
-			       room);
-		return;
-	}
-
-	/* an operator's snapshot, about a second old at most; encoded here
-	 * at the fastest PNG level */
-	err = tes_frame_to_png(f, &png, &len);
-	tes_deref(f);
-	if (err) {
-		tes__api_error(resp, 500, "PNG encoding failed: %s",
-			       strerror(-err));
-		return;
-	}
-
-	resp->status = 200;
-	resp->ctype = "image/png";
-	resp->body = (char *)png;
-	resp->body_len = len;
-}
-
 json_t *tes__api_body(const struct tes__http_req *req,
 		      struct tes__http_resp *resp, const char *shape)
 {
@@ -537,26 +492,6 @@ static void set_profile_size(struct tes_rooms *rooms, const char *room,
 					      "width", w, "height", h));
 }
 
-/* GET /rooms/{room}/hls/{file}: the room's HLS playlist and segments */
-static void hls_file(struct tes_rooms *rooms, const char *room,
-		     const char *name, const struct tes__http_req *req,
-		     struct tes__http_resp *resp)
-{
-	if (req->method != TES__GET) {
-		tes__api_not_allowed(resp, "GET");
-		return;
-	}
-	if (tes_rooms_hls_file(rooms, room, name, resp->file_path,
-			       sizeof(resp->file_path))) {
-		tes__api_error(resp, 404, "no HLS file %s in room %s", name,
-			       room);
-		return;
-	}
-	resp->status = 200;
-	resp->ctype = mime_of(name);
-	resp->file = resp->file_path;
-}
-
 static void rooms_route(struct tes_rooms *rooms,
 			const struct tes__http_req *req,
 			struct tes__http_resp *resp)
@@ -636,7 +571,7 @@ static void rooms_route(struct tes_rooms *rooms,
 		if (req->method != TES__GET)
 			tes__api_not_allowed(resp, "GET");
 		else
-			canvas_png(rooms, room, resp);
+			tes__api_canvas(rooms, room, resp);
 		return;
 	}
 
@@ -646,7 +581,7 @@ static void rooms_route(struct tes_rooms *rooms,
 		return;
 	}
 	if (!strncmp(rest, "/hls/", strlen("/hls/"))) {
-		hls_file(rooms, room, rest + strlen("/hls/"), req, resp);
+		tes__api_hls(rooms, room, rest + strlen("/hls/"), req, resp);
 		return;
 	}
 	if (!strncmp(rest, "/streams", strlen("/streams"))) {
@@ -713,66 +648,6 @@ static void rooms_route(struct tes_rooms *rooms,
 	tes__api_error(resp, 404, "no such resource: %s", req->path);
 }
 
-static const char *mime_of(const char *path)
-{
-	static const struct {
-		const char *ext;
-		const char *mime;
-	} map[] = {
-		{".html", "text/html; charset=utf-8"},
-		{".js", "text/javascript; charset=utf-8"},
-		{".mjs", "text/javascript; charset=utf-8"},
-		{".css", "text/css; charset=utf-8"},
-		{".json", "application/json"},
-		{".svg", "image/svg+xml"},
-		{".png", "image/png"},
-		{".ico", "image/x-icon"},
-		{".m3u8", "application/vnd.apple.mpegurl"},  /* HLS */
-		{".ts", "video/mp2t"},
-	};
-	const char *dot = strrchr(path, '.');
-
-	for (size_t i = 0; dot && i < TES_ARRAY_SIZE(map); i++) {
-		if (!strcmp(dot, map[i].ext))
-			return map[i].mime;
-	}
-
-	return "application/octet-stream";
-}
-
-static void static_file(const struct tes_conf *conf,
-			const struct tes__http_req *req,
-			struct tes__http_resp *resp)
-{
-	const char *path = req->path;
-	struct stat st;
-
-	if (req->method != TES__GET) {
-		tes__api_not_allowed(resp, "GET");
-		return;
-	}
-	if (!strcmp(path, "/"))
-		path = "/index.html";
-
-	/* no way out of the web root */
-	if (path[0] != '/' || strstr(path, "..") || strstr(path, "//") ||
-	    strchr(path, '\\')) {
-		tes__api_error(resp, 404, "not found");
-		return;
-	}
-
-	if ((size_t)snprintf(resp->file_path, sizeof(resp->file_path), "%s%s",
-			     conf->web_root, path) >= sizeof(resp->file_path) ||
-	    stat(resp->file_path, &st) || !S_ISREG(st.st_mode)) {
-		tes__api_error(resp, 404, "not found: %s", path);
-		return;
-	}
-
-	resp->status = 200;
-	resp->ctype = mime_of(path);
-	resp->file = resp->file_path;
-}
-
 void tes__api_handle(struct tes_rooms *rooms, const struct tes_conf *conf,
 		     const struct tes__http_req *req,
 		     struct tes__http_resp *resp)
@@ -796,5 +671,5 @@ void tes__api_handle(struct tes_rooms *rooms, const struct tes_conf *conf,
 		return;
 	}
 
-	static_file(conf, req, resp);
+	tes__api_static(conf, req, resp);
 }

@@ -59,6 +59,17 @@ void tes__api_not_allowed(struct tes__http_resp *resp, const char *allow);
 json_t *tes__api_body(const struct tes__http_req *req,
 		      struct tes__http_resp *resp, const char *shape);
 
+/* files.c: GET of a static file of the web root, of an HLS file of a
+ * room (/rooms/{room}/hls/{name}), and of a room's canvas.png */
+void tes__api_static(const struct tes_conf *conf,
+		     const struct tes__http_req *req,
+		     struct tes__http_resp *resp);
+void tes__api_hls(struct tes_rooms *rooms, const char *room,
+		  const char *name, const struct tes__http_req *req,
+		  struct tes__http_resp *resp);
+void tes__api_canvas(struct tes_rooms *rooms, const char *room,
+		     struct tes__http_resp *resp);
+
 /* recapi.c: /rooms/{room}/recordings[/{id}], /rooms/{room}/streams[/{id}] */
 void tes__api_recordings(struct tes_rooms *rooms, const char *room,
 			 bool streams, const char *rest,
