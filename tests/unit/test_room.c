@@ -83,6 +83,8 @@ TES_TEST(room_limits_owner_totals)
 	strcpy(conf.default_mode, "echo");
 	conf.max_rooms = 2;
 	conf.max_participants = 2;
+	snprintf(conf.layouts_file, sizeof(conf.layouts_file), "%s",
+		 TES_SOURCE_DIR "/conf/layouts.yaml");
 	vec = tes_test_read_vector("chrome_sendrecv.sdp", &len);
 	TEST_ASSERT(vec);
 	TEST_OK(uv_loop_init(&loop));
