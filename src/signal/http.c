@@ -9,8 +9,7 @@
  * "ping").  With auth.required a channel needs a token for its room that
  * names the participant's owner (or has admin): ?token= (browsers cannot
  * set headers on a WebSocket) or Authorization: Bearer.  A refused
- * channel gets an "error" with "status" 401, 403 or 429, then closes with
- * code 4000 + that status.
+ * channel gets an "error" with "status" 401, 403 or 429, then closes.
  */
 #include <libwebsockets.h>
 #include <stddef.h>
@@ -57,7 +56,6 @@ struct pss {
 	char id[TES_PART_ID_LEN + 1];
 	bool attached;                /* the room knows of it */
 	bool close_after;             /* close once the queue is written */
-	unsigned close_code;          /* ... with this code (0: normal) */
 	struct wsmsg *q, **qtail;
 	char *rx;                     /* a message in fragments */
 	size_t rx_len;
@@ -403,13 +401,12 @@ static void chan_error(struct pss *c, const char *why, bool fatal)
 		c->close_after = true;
 }
 
-/* A channel refused: 401, 403 or 429 with the reason, then closed with
- * code 4000 + status (the application range of RFC 6455) */
+/* A channel refused: an error with the status (401, 403 or 429) and the
+ * reason, then closed */
 static void chan_deny(struct pss *c, unsigned status, const char *why)
 {
 	chan_push_json(c, json_pack("{s:s,s:s,s:i}", "type", "error", "error",
 				    why, "status", (int)status));
-	c->close_code = 4000 + status;
 	c->close_after = true;
 }
 
@@ -645,9 +642,7 @@ static int chan_writeable(struct lws *wsi, struct pss *c)
 	if (!m) {
 		if (!c->close_after)
 			return 0;
-		lws_close_reason(wsi, c->close_code
-				 ? (enum lws_close_status)c->close_code
-				 : LWS_CLOSE_STATUS_NORMAL, NULL, 0);
+		lws_close_reason(wsi, LWS_CLOSE_STATUS_NORMAL, NULL, 0);
 		return -1;
 	}
 	c->q = m->next;
