@@ -222,6 +222,23 @@ static int write_resp(struct lws *wsi, struct pss *p)
 	return 0;
 }
 
+/* A buffer for the whole of a header (or of the query string): NULL
+ * when there is none, or *nomem */
+static char *header_buf(struct lws *wsi, enum lws_token_indexes tok,
+			int *total, bool *nomem)
+{
+	char *buf;
+
+	*total = lws_hdr_total_length(wsi, tok);
+	*nomem = false;
+	if (*total <= 0)
+		return NULL;
+	buf = malloc((size_t)*total + 1);
+	*nomem = !buf;
+
+	return buf;
+}
+
 /*
  * The value of a query argument ("name=", "token="), URL-decoded by lws,
  * in a malloc'd string; NULL when there is none.  The buffer holds all
@@ -230,19 +247,11 @@ static int write_resp(struct lws *wsi, struct pss *p)
  */
 static char *query_arg(struct lws *wsi, const char *key, bool *nomem)
 {
-	int total = lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_URI_ARGS);
-	const char *v;
-	char *buf;
+	int total;
+	char *buf = header_buf(wsi, WSI_TOKEN_HTTP_URI_ARGS, &total, nomem);
+	const char *v = buf ? lws_get_urlarg_by_name(wsi, key, buf, total + 1)
+			    : NULL;
 
-	*nomem = false;
-	if (total <= 0)
-		return NULL;
-	buf = malloc((size_t)total + 1);
-	if (!buf) {
-		*nomem = true;
-		return NULL;
-	}
-	v = lws_get_urlarg_by_name(wsi, key, buf, total + 1);
 	if (!v) {
 		free(buf);
 		return NULL;
@@ -256,18 +265,10 @@ static char *query_arg(struct lws *wsi, const char *key, bool *nomem)
 static char *header_dup(struct lws *wsi, enum lws_token_indexes tok,
 			bool *nomem)
 {
-	int total = lws_hdr_total_length(wsi, tok);
-	char *buf;
+	int total;
+	char *buf = header_buf(wsi, tok, &total, nomem);
 
-	*nomem = false;
-	if (total <= 0)
-		return NULL;
-	buf = malloc((size_t)total + 1);
-	if (!buf) {
-		*nomem = true;
-		return NULL;
-	}
-	if (lws_hdr_copy(wsi, buf, total + 1, tok) < 0)
+	if (buf && lws_hdr_copy(wsi, buf, total + 1, tok) < 0)
 		buf[0] = '\0';
 
 	return buf;
