@@ -28,32 +28,28 @@ __attribute__((format(printf, 2, 3)))
 static void put(struct text *t, const char *fmt, ...)
 {
 	va_list ap;
+	size_t size;
+	char *nb;
 	int n;
 
-	for (;;) {
-		if (t->failed)
-			return;
+	/* twice at most: the second time it fits */
+	while (!t->failed) {
 		va_start(ap, fmt);
 		n = vsnprintf(t->buf ? t->buf + t->len : NULL,
 			      t->size - t->len, fmt, ap);
 		va_end(ap);
-		if (n < 0) {
-			t->failed = true;
-			return;
-		}
-		if ((size_t)n < t->size - t->len) {
+		if (n >= 0 && (size_t)n < t->size - t->len) {
 			t->len += (size_t)n;
 			return;
 		}
-		size_t size = TES_MAX(t->size * 2, t->len + (size_t)n + 4096);
-		char *nb = realloc(t->buf, size);
-
-		if (!nb) {
-			t->failed = true;
-			return;
+		size = TES_MAX(t->size * 2, t->len + (size_t)TES_MAX(n, 0) +
+			       4096);
+		nb = n >= 0 ? realloc(t->buf, size) : NULL;
+		t->failed = !nb;
+		if (nb) {
+			t->buf = nb;
+			t->size = size;
 		}
-		t->buf = nb;
-		t->size = size;
 	}
 }
 
