@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <uv.h>
 
 #include "base/base.h"
@@ -20,6 +21,24 @@
 #include "srtp/srtp.h"
 
 static const char DEFAULT_CONF[] = "conf/tessera.yaml";
+
+enum {
+	TTL_MAX = 10 * 366 * 86400,   /* --ttl: ten years at most */
+	OPT_MAKE_TOKEN = 256,         /* long options without a letter */
+	OPT_ROOM,
+	OPT_SUB,
+	OPT_RIGHTS,
+	OPT_TTL,
+};
+
+/* --make-token and its arguments */
+struct token_args {
+	bool make;
+	const char *room;
+	const char *sub;
+	const char *rights;
+	const char *ttl;
+};
 
 struct app {
 	uv_loop_t loop;
@@ -92,12 +111,77 @@ static void usage(FILE *f)
 		"non-zero on errors\n"
 		"  -l, --log-level LEVEL    error, warn, info or debug "
 		"(overrides log.level)\n"
+		"      --make-token --room ROOM --sub NAME --rights LIST "
+		"[--ttl SECONDS]\n"
+		"                           print an access token signed with "
+		"the key\n"
+		"                           (auth.secret) of the config "
+		"(-c): ROOM is a\n"
+		"                           room or *, LIST any of publish,"
+		"subscribe,admin,\n"
+		"                           SECONDS its lifetime (default "
+		"3600)\n"
 		"  -h, --help               show this help\n"
 		"  -V, --version            show the version\n"
 		"\n"
 		"The demo page is served at http://<http.listen>:<http.port>/"
 		"\n",
 		DEFAULT_CONF);
+}
+
+/* tessera --make-token: 0, 1 (no secret to sign with), 2 (bad args) */
+static int make_token(const struct tes_conf *conf, const char *conf_path,
+		      const struct token_args *a)
+{
+	char buf[TES_TOKEN_MAX + 1], *end;
+	struct tes_token t;
+	unsigned long long ttl = 3600;
+	int64_t now = (int64_t)time(NULL);
+	int n;
+
+	memset(&t, 0, sizeof(t));
+	if (!a->room || !a->sub || !a->rights) {
+		fprintf(stderr, "tessera: --make-token needs --room, --sub and "
+			"--rights\n");
+		return 2;
+	}
+	if ((strcmp(a->room, "*") && !tes_room_name_valid(a->room)) ||
+	    tes_part_name_check(a->sub, NULL) ||
+	    tes_token_rights_parse(a->rights, &t.rights)) {
+		fprintf(stderr, "tessera: --room is a room name or *, --sub "
+			"1..64 bytes of UTF-8, --rights a list of publish, "
+			"subscribe, admin\n");
+		return 2;
+	}
+	if (a->ttl) {
+		errno = 0;
+		ttl = strtoull(a->ttl, &end, 10);
+		if (errno || *end || !ttl || ttl > TTL_MAX ||
+		    a->ttl[0] == '-') {
+			fprintf(stderr, "tessera: --ttl is 1..%d seconds\n",
+				TTL_MAX);
+			return 2;
+		}
+	}
+	if (!conf->auth_secret_len) {
+		fprintf(stderr, "tessera: %s has no auth.secret or "
+			"auth.secret_file to sign with\n", conf_path);
+		return 1;
+	}
+	snprintf(t.room, sizeof(t.room), "%s", a->room);
+	snprintf(t.sub, sizeof(t.sub), "%s", a->sub);
+	t.exp = now + (int64_t)ttl;
+
+	n = tes_token_make(buf, sizeof(buf), &t, now, conf->auth_secret,
+			   conf->auth_secret_len);
+	if (n < 0) {
+		fprintf(stderr, "tessera: cannot make the token: %s\n",
+			strerror(-n));
+		return 1;
+	}
+	printf("%s\n", buf);
+
+	return 0;
 }
 
 static void on_signal(uv_signal_t *sig, int signum)
@@ -202,9 +286,15 @@ int main(int argc, char **argv)
 		{"log-level", required_argument, NULL, 'l'},
 		{"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, 'V'},
+		{"make-token", no_argument, NULL, OPT_MAKE_TOKEN},
+		{"room", required_argument, NULL, OPT_ROOM},
+		{"sub", required_argument, NULL, OPT_SUB},
+		{"rights", required_argument, NULL, OPT_RIGHTS},
+		{"ttl", required_argument, NULL, OPT_TTL},
 		{NULL, 0, NULL, 0},
 	};
 	static struct app app;
+	struct token_args tok = {0};
 	const char *conf_path = DEFAULT_CONF;
 	const char *check = NULL, *level = NULL;
 	enum tes_log_level lvl;
@@ -217,6 +307,11 @@ int main(int argc, char **argv)
 		case 'l': level = optarg; break;
 		case 'h': usage(stdout); return 0;
 		case 'V': printf("tessera %s\n", TESSERA_VERSION); return 0;
+		case OPT_MAKE_TOKEN: tok.make = true; break;
+		case OPT_ROOM: tok.room = optarg; break;
+		case OPT_SUB: tok.sub = optarg; break;
+		case OPT_RIGHTS: tok.rights = optarg; break;
+		case OPT_TTL: tok.ttl = optarg; break;
 		default: usage(stderr); return 2;
 		}
 	}
@@ -241,12 +336,20 @@ int main(int argc, char **argv)
 		return 1;
 	}
 
+	if (!tok.make && (tok.room || tok.sub || tok.rights || tok.ttl)) {
+		fprintf(stderr, "tessera: --room, --sub, --rights and --ttl go "
+			"with --make-token\n");
+		return 2;
+	}
 	n = tes_conf_load(&app.conf, conf_path, stderr);
 	if (n) {
-		fprintf(stderr, "tessera: not starting: %s has errors "
-			"(tessera --check-config %s)\n", conf_path, conf_path);
+		fprintf(stderr, "tessera: %s: %s has errors (tessera "
+			"--check-config %s)\n", tok.make ? "no token"
+			: "not starting", conf_path, conf_path);
 		return 1;
 	}
+	if (tok.make)
+		return make_token(&app.conf, conf_path, &tok);
 	if (level) {
 		if (tes_log_level_parse(level, &lvl)) {
 			fprintf(stderr, "tessera: unknown log level \"%s\"\n",

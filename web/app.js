@@ -11,6 +11,10 @@
 // PATCH of its resource and shows each of them in a tile of its own.
 // A display name typed in (or given as opts.name) goes with the WHIP
 // request as ?name=; the server shows it on our cell while no video comes.
+// An access token typed in (or opts.token), for a server with
+// auth.required, goes as Authorization: Bearer on every request of the
+// session and as ?token= on its event channel (a WebSocket has no
+// headers).  The room panel and the layout picker need the admin right.
 'use strict';
 
 (function () {
@@ -19,6 +23,7 @@
     form: $('join-form'),
     room: $('room'),
     name: $('name'),
+    token: $('token'),
     join: $('join'),
     leave: $('leave'),
     status: $('status'),
@@ -73,6 +78,11 @@
 
   // ---- join / leave ----
 
+  // The session's Authorization header, if it has a token.
+  function auth(s, headers = {}) {
+    return s && s.token ? { ...headers, Authorization: `Bearer ${s.token}` } : headers;
+  }
+
   function waitIceGathering(pc, timeoutMs) {
     if (pc.iceGatheringState === 'complete') return Promise.resolve();
     return new Promise((resolve) => {
@@ -97,6 +107,7 @@
   //   leaveOnPageHide  send DELETE when the page goes away (default true)
   //   name             display name (1..64 bytes of UTF-8), sent as ?name=;
   //                    none: the server uses the participant id
+  //   token            access token (JWT) for a server that requires one
   //   simulcast        send video as three simulcast streams (rids q, h, f:
   //                    a quarter, half and full size of a 1280x720 camera)
   //   maxKbps          in sfu rooms, tell the server (b=AS in our answers)
@@ -111,14 +122,16 @@
     room = String(room || '').trim();
     if (!room) throw new Error('room name is empty');
     const name = String(opts.name ?? '').trim();
+    const token = String(opts.token ?? '').trim();
     ui.room.value = room;   // joined from script (tests): show which room
     ui.name.value = name;
+    ui.token.value = token;
     const direction = opts.direction || 'sendrecv';
     const mangle = resolveMangler(opts.mangleOffer);
 
     showError(null);
     setStatus('starting');
-    const s = { room, pc: null, media: null, location: null, id: null, ws: null,
+    const s = { room, token, pc: null, media: null, location: null, id: null, ws: null,
                 maxKbps: opts.maxKbps || 0, relayPort: opts.relayPort || 0,
                 leaveOnPageHide: opts.leaveOnPageHide !== false,
                 own: new Set(),            // mids of our own offer's m-lines
@@ -162,7 +175,7 @@
       s.postedAt = Date.now();
       const res = await fetch(url, {
         method: 'POST',
-        headers: { 'Content-Type': 'application/sdp' },
+        headers: auth(s, { 'Content-Type': 'application/sdp' }),
         body: mangle(pc.localDescription.sdp),
       });
       const body = await res.text();
@@ -194,6 +207,7 @@
   function openEvents(s) {
     const u = new URL(`${s.location}/events`);
     u.protocol = u.protocol === 'https:' ? 'wss:' : 'ws:';
+    if (s.token) u.searchParams.set('token', s.token);
     const ws = new WebSocket(u.href);
     s.ws = ws;
     ws.addEventListener('open', () => {
@@ -228,7 +242,7 @@
     await s.pc.setLocalDescription(await s.pc.createAnswer());
     const res = await fetch(s.location, {
       method: 'PATCH',
-      headers: { 'Content-Type': 'application/sdp' },
+      headers: auth(s, { 'Content-Type': 'application/sdp' }),
       body: limitBandwidth(s, s.pc.localDescription.sdp),
     });
     if (res.status !== 204) throw new Error(`PATCH ${res.status}: ${(await res.text()).trim()}`);
@@ -340,7 +354,7 @@
     let status = null;
     if (sendDelete && s.location) {
       try {
-        const res = await fetch(s.location, { method: 'DELETE' });
+        const res = await fetch(s.location, { method: 'DELETE', headers: auth(s) });
         status = res.status;
       } catch (err) {
         showError(`DELETE failed: ${err.message}`);
@@ -557,7 +571,7 @@
     try {
       const r = await fetchJson(`${roomUrl(s.room)}/layout`, {
         method: 'PUT',
-        headers: { 'Content-Type': 'application/json' },
+        headers: auth(s, { 'Content-Type': 'application/json' }),
         body: JSON.stringify({ layout: name }),
       });
       if (r.status !== 200) {
@@ -582,7 +596,7 @@
   async function refreshRoom(s) {
     let r;
     try {
-      r = await fetchJson(roomUrl(s.room));
+      r = await fetchJson(roomUrl(s.room), { headers: auth(s) });
     } catch (err) {
       // server unreachable: say so, and ask again less often
       s.roomRetryAt = Date.now() + 5000;
@@ -590,6 +604,13 @@
       return;
     }
     if (session !== s) return;      // left (or rejoined) meanwhile
+    if (r.status === 401 || r.status === 403) {
+      // asking again will not help: the token lacks the admin right
+      s.roomRetryAt = Infinity;
+      renderRoomError(`Room details need a token with the admin right (${r.status}: ${
+        (r.json && r.json.error) || r.text.trim()})`);
+      return;
+    }
     if (r.status !== 200 || !r.json) {
       const why = (r.json && r.json.error) || r.text.trim();
       renderRoomError(`GET ${roomUrl(s.room)} ${r.status}${why ? `: ${why}` : ''}`);
@@ -755,6 +776,7 @@
     ui.join.disabled = joined;
     ui.room.disabled = joined;
     ui.name.disabled = joined;
+    ui.token.disabled = joined;
     ui.leave.disabled = !joined;
   }
 
@@ -766,14 +788,16 @@
   ui.form.addEventListener('submit', (ev) => {
     ev.preventDefault();
     ui.join.disabled = true;
-    join(ui.room.value, { name: ui.name.value }).catch(() => setJoined(false));
+    join(ui.room.value, { name: ui.name.value, token: ui.token.value })
+      .catch(() => setJoined(false));
   });
   ui.leave.addEventListener('click', () => { leave(); });
 
   // Closing the tab leaves the room at once rather than waiting for consent to expire.
   window.addEventListener('pagehide', () => {
     if (session && session.location && session.leaveOnPageHide) {
-      fetch(session.location, { method: 'DELETE', keepalive: true }).catch(() => {});
+      fetch(session.location, { method: 'DELETE', keepalive: true, headers: auth(session) })
+        .catch(() => {});
     }
   });
 

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 
 #include "base/conf.h"
 
@@ -27,6 +28,8 @@ enum key_type {
 	KEY_BOOL,
 	KEY_RECFMT,
 	KEY_ROOM_MODES,
+	KEY_SECRET,
+	KEY_SECRET_FILE,
 };
 
 struct key_def {
@@ -47,6 +50,13 @@ static const struct key_def keys[] = {
 	{"http", "port", KEY_U16, OFF(http_port), 1, 65535},
 	{"http", "web_root", KEY_PATH, OFF(web_root), 0, 0},
 	{"http", "max_body", KEY_U32, OFF(http_max_body), 1024, 16u << 20},
+	{"http", "rate_limit_per_s", KEY_U32, OFF(http_rate_per_s), 0, 100000},
+	{"http", "rate_burst", KEY_U32, OFF(http_rate_burst), 1, 1000000},
+	{"http", "trusted_proxy", KEY_ADDR, OFF(http_trusted_proxy), 0, 0},
+	{"auth", "required", KEY_BOOL, OFF(auth_required), 0, 0},
+	{"auth", "secret", KEY_SECRET, OFF(auth_secret), 0, 0},
+	{"auth", "secret_file", KEY_SECRET_FILE, OFF(auth_secret_file), 0, 0},
+	{"auth", "clock_skew_s", KEY_U32, OFF(auth_clock_skew_s), 0, 300},
 	{"media", "listen", KEY_ADDR, OFF(media_listen), 0, 0},
 	{"media", "port", KEY_U16, OFF(media_port), 1, 65535},
 	{"media", "announce", KEY_ADDR, OFF(media_announce), 0, 0},
@@ -101,6 +111,7 @@ struct loader {
 	char dir[TES_CONF_PATH_MAX]; /* directory of the file */
 	FILE *errout;
 	int errors;
+	bool secret_seen;   /* auth.secret or auth.secret_file was set */
 };
 
 static void node_pos(struct fy_node *n, int *line, int *col)
@@ -183,6 +194,96 @@ static bool valid_name(const char *s)
 	return n > 0;
 }
 
+/* a path as written, or relative to the config file's folder */
+static bool set_path(struct loader *ld, const struct key_def *k,
+		     struct fy_node *val, const char *s, char *dst)
+{
+	if (s[0] == '/' || !ld->dir[0]) {
+		if (strlen(s) >= k->size) {
+			err_at(ld, val, "%s.%s is too long", k->section,
+			       k->name);
+			return false;
+		}
+		strcpy(dst, s);
+	}
+	else if ((size_t)snprintf(dst, k->size, "%s/%s", ld->dir, s) >=
+		 k->size) {
+		err_at(ld, val, "%s.%s is too long", k->section, k->name);
+		return false;
+	}
+
+	return true;
+}
+
+/* auth.secret and auth.secret_file: one of them, once */
+static bool secret_once(struct loader *ld, struct fy_node *val)
+{
+	if (ld->secret_seen) {
+		err_at(ld, val, "auth.secret and auth.secret_file: set one, "
+		       "not both");
+		return false;
+	}
+	ld->secret_seen = true;
+
+	return true;
+}
+
+static void set_secret(struct loader *ld, struct fy_node *val,
+		       const uint8_t *secret, size_t len, const char *what)
+{
+	struct tes_conf *c = ld->c;
+
+	if (len < TES_CONF_SECRET_MIN || len > TES_CONF_SECRET_MAX) {
+		err_at(ld, val, "%s must be %d..%d bytes long, not %zu (make "
+		       "one with: openssl rand -hex 32)", what,
+		       TES_CONF_SECRET_MIN, TES_CONF_SECRET_MAX, len);
+		return;
+	}
+	memcpy(c->auth_secret, secret, len);
+	c->auth_secret_len = len;
+}
+
+/*
+ * auth.secret_file: the key is the file's bytes without trailing line
+ * breaks.  A file others may read is refused, like ssh refuses such keys.
+ */
+static void read_secret_file(struct loader *ld, struct fy_node *val,
+			     const char *path)
+{
+	uint8_t buf[TES_CONF_SECRET_MAX + 3];
+	struct stat st;
+	size_t len;
+	FILE *f;
+
+	f = fopen(path, "rb");
+	if (!f) {
+		err_at(ld, val, "auth.secret_file %s: cannot open: %s", path,
+		       strerror(errno));
+		return;
+	}
+	if (fstat(fileno(f), &st) || !S_ISREG(st.st_mode)) {
+		err_at(ld, val, "auth.secret_file %s is not a file", path);
+		goto out;
+	}
+	if (st.st_mode & (S_IROTH | S_IWOTH)) {
+		err_at(ld, val, "auth.secret_file %s can be read or written "
+		       "by other users: chmod o-rw it", path);
+		goto out;
+	}
+	len = fread(buf, 1, sizeof(buf), f);
+	if (ferror(f)) {
+		err_at(ld, val, "auth.secret_file %s: cannot read", path);
+		goto out;
+	}
+	while (len && (buf[len - 1] == '\n' || buf[len - 1] == '\r'))
+		len--;
+	set_secret(ld, val, buf, len, "the secret in auth.secret_file");
+
+ out:
+	explicit_bzero(buf, sizeof(buf));
+	fclose(f);
+}
+
 static void set_value(struct loader *ld, void *base, const struct key_def *k,
 		      struct fy_node *val)
 {
@@ -235,20 +336,18 @@ static void set_value(struct loader *ld, void *base, const struct key_def *k,
 		break;
 
 	case KEY_PATH:
-		if (s[0] == '/' || !ld->dir[0]) {
-			if (strlen(s) >= k->size) {
-				err_at(ld, val, "%s.%s is too long", k->section,
-				       k->name);
-				return;
-			}
-			strcpy(dst, s);
-		}
-		else if ((size_t)snprintf(dst, k->size, "%s/%s", ld->dir, s) >=
-			 k->size) {
-			err_at(ld, val, "%s.%s is too long", k->section,
-			       k->name);
-			return;
-		}
+		set_path(ld, k, val, s, dst);
+		break;
+
+	case KEY_SECRET:
+		if (secret_once(ld, val))
+			set_secret(ld, val, (const uint8_t *)s, strlen(s),
+				   "auth.secret");
+		break;
+
+	case KEY_SECRET_FILE:
+		if (secret_once(ld, val) && set_path(ld, k, val, s, dst))
+			read_secret_file(ld, val, dst);
 		break;
 
 	case KEY_LEVEL:
@@ -522,6 +621,17 @@ static void check_recording(struct loader *ld)
 	}
 }
 
+/* tokens need a key to check them with */
+static void check_auth(struct loader *ld)
+{
+	if (ld->c->auth_required && !ld->c->auth_secret_len &&
+	    !ld->secret_seen) {
+		fprintf(ld->errout, "%s: error: auth.required needs "
+			"auth.secret or auth.secret_file\n", ld->name);
+		ld->errors++;
+	}
+}
+
 static void load_root(struct loader *ld, struct fy_node *root)
 {
 	struct fy_node_pair *p;
@@ -548,8 +658,8 @@ static void load_root(struct loader *ld, struct fy_node *root)
 			known |= !strcmp(keys[i].section, name);
 		if (!known) {
 			err_at(ld, kn, "unknown section \"%s\" (known: log, "
-			       "http, media, ice, rooms, mixer, profiles)",
-			       name ? name : "?");
+			       "http, auth, media, ice, rooms, mixer, "
+			       "recording, profiles)", name ? name : "?");
 			continue;
 		}
 		load_section(ld, name, fy_node_pair_value(p));
@@ -587,6 +697,7 @@ static int load_doc(struct loader *ld, const char *text, size_t len)
 		load_root(ld, fy_document_root(doc));
 		fy_document_destroy(doc);
 		check_recording(ld);
+		check_auth(ld);
 	}
 
 	if (diag)
@@ -603,6 +714,9 @@ void tes_conf_defaults(struct tes_conf *c)
 	c->http_port = 8080;
 	strcpy(c->web_root, "web");
 	c->http_max_body = 64 * 1024;
+	c->http_rate_per_s = 50;
+	c->http_rate_burst = 200;
+	c->auth_clock_skew_s = 5;
 	strcpy(c->media_listen, "127.0.0.1");
 	c->media_port = 40000;
 	strcpy(c->media_announce, "127.0.0.1");

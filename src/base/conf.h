@@ -20,6 +20,10 @@ enum {
 	TES_CONF_MAX_PROFILES = 8,
 	TES_CONF_MAX_ROOM_MODES = 64,
 	TES_CONF_ROOM_MAX = 64,   /**< longest room name (as in room.h) */
+	TES_CONF_SECRET_MIN = 32, /**< shortest token secret: HS256 wants a
+				       key of 256 bits or more (RFC 7518
+				       section 3.2) */
+	TES_CONF_SECRET_MAX = 512, /**< longest token secret */
 };
 
 /** rooms.modes: a room that does not start in rooms.default_mode. */
@@ -47,6 +51,31 @@ struct tes_conf {
 	char web_root[TES_CONF_PATH_MAX];      /**< http.web_root, resolved
 						    against the config dir */
 	uint32_t http_max_body;                /**< http.max_body bytes */
+	uint32_t http_rate_per_s;              /**< http.rate_limit_per_s:
+						    requests per second and
+						    client address; 0: none */
+	uint32_t http_rate_burst;              /**< http.rate_burst: requests
+						    a client may send at once
+						    after a quiet spell */
+	char http_trusted_proxy[TES_CONF_ADDR_MAX]; /**< http.trusted_proxy:
+						    a reverse proxy whose
+						    X-Forwarded-For names the
+						    client; "" none */
+	bool auth_required;                    /**< auth.required: tokens
+						    on every route but the
+						    static files, /layouts
+						    and OPTIONS */
+	char auth_secret_file[TES_CONF_PATH_MAX]; /**< auth.secret_file,
+						    resolved against the
+						    config dir, or "" */
+	uint8_t auth_secret[TES_CONF_SECRET_MAX]; /**< auth.secret, or the
+						    contents of
+						    auth.secret_file (HMAC
+						    key of the tokens) */
+	size_t auth_secret_len;                /**< Its length; 0: none */
+	uint32_t auth_clock_skew_s;            /**< auth.clock_skew_s: a
+						    token is taken this long
+						    past exp, before nbf */
 	char media_listen[TES_CONF_ADDR_MAX];  /**< media.listen */
 	uint16_t media_port;                   /**< media.port (one UDP port) */
 	char media_announce[TES_CONF_ADDR_MAX]; /**< media.announce (ICE

@@ -16,10 +16,10 @@
 #include <uv.h>
 
 #include "base/conf.h"
+#include "net/ice.h"
 
 struct tes_rooms;
 struct tes_frame;
-struct tes_ice_server;
 struct tes_dtls_cert;
 
 enum {
@@ -75,10 +75,44 @@ struct tes_part_counters {
 	uint64_t resent;            /**< Mix: video packets resent on NACK */
 };
 
+/** A field of struct tes_part_counters, for exporters (/metrics). */
+struct tes_part_counter_field {
+	const char *name;        /**< Its name, as GET /rooms/{room} shows */
+	const char *help;        /**< What it counts, one line */
+	size_t off;              /**< Offset in struct tes_part_counters */
+};
+
+/** Every field of struct tes_part_counters, in order. */
+extern const struct tes_part_counter_field tes_part_counter_fields[];
+/** Number of entries of tes_part_counter_fields. */
+extern const size_t tes_part_counter_nfields;
+
+/**
+ * Process-wide figures: gauges of now, and counters since the start that
+ * keep what participants that left and mixers that closed had counted.
+ */
+struct tes_rooms_totals {
+	size_t rooms_mix;        /**< Rooms mixing now */
+	size_t rooms_sfu;        /**< Rooms forwarding now */
+	size_t rooms_echo;       /**< Echo rooms now */
+	size_t parts_mix;        /**< Participants of mixing rooms now */
+	size_t parts_sfu;        /**< ... of forwarding rooms */
+	size_t parts_echo;       /**< ... of echo rooms */
+	uint64_t joins;          /**< Participants that joined */
+	struct tes_part_counters cnt; /**< All participants' counters */
+	uint64_t video_frames;   /**< Mix: video frames encoded */
+	uint64_t video_missed;   /**< Mix: video ticks skipped (late job) */
+	uint64_t audio_ticks;    /**< Mix: audio blocks mixed */
+	uint64_t audio_missed;   /**< Mix: audio ticks skipped (late job) */
+	struct tes_ice_stats ice; /**< The media port's counters */
+};
+
 /** One participant as shown by the admin API. */
 struct tes_part_info {
 	const char *id;          /**< Participant id */
 	const char *name;        /**< Display name (its id unless given) */
+	const char *owner;       /**< Who joined it (its token's sub), or
+				      "" */
 	const char *state;       /**< new, connecting, connected, failed */
 	const char *remote;      /**< Selected remote address, "" if none */
 	const char *audio_codec; /**< "opus/48000/2", or "" */
@@ -298,6 +332,38 @@ void tes_rooms_join(struct tes_rooms *r, const char *room, const char *name,
  * @return 0, or -ENOENT
  */
 int tes_rooms_leave(struct tes_rooms *r, const char *room, const char *id);
+
+/**
+ * Record who a participant belongs to: the identity (token sub) that
+ * joined it, which alone may act on it later.
+ *
+ * @param r      Registry
+ * @param room   Room name
+ * @param id     Participant id
+ * @param owner  Identity (at most TES_PART_NAME_MAX bytes)
+ * @return 0, -ENOENT no such participant, -EINVAL too long
+ */
+int tes_rooms_set_owner(struct tes_rooms *r, const char *room,
+			const char *id, const char *owner);
+
+/**
+ * Who a participant belongs to.
+ *
+ * @param r     Registry
+ * @param room  Room name
+ * @param id    Participant id
+ * @return Its owner ("" when none was set), or NULL: no such participant
+ */
+const char *tes_rooms_owner(struct tes_rooms *r, const char *room,
+			    const char *id);
+
+/**
+ * Process-wide gauges and counters (for /metrics).
+ *
+ * @param r  Registry
+ * @param t  Receives them
+ */
+void tes_rooms_totals(struct tes_rooms *r, struct tes_rooms_totals *t);
 
 /**
  * Call h for every room.

@@ -93,6 +93,7 @@ struct tes__part {
 	struct tes__pub *pub;          /* sfu mode: what it sends (packet
 					  history, keyframe requests) */
 	struct tes_part_counters cnt;
+	char owner[TES_PART_NAME_MAX + 1]; /* who joined it (token sub) */
 	uint64_t rr_ms;                /* our last receiver report */
 	struct tes_ratelog rl;
 	const char *srtp_name;
@@ -131,6 +132,10 @@ struct tes__room {
 	uint64_t retry_at_ms;          /* overload: mix again then */
 	uint32_t retry_s;              /* overload: the hold, doubling */
 };
+
+/* totals.c: add a participant's counters, or a mixer's, to t */
+void tes__totals_part(struct tes_rooms_totals *t, const struct tes__part *p);
+void tes__totals_mix(struct tes_rooms_totals *t, struct tes__mix *m);
 
 /* participant.c */
 int tes__part_alloc(struct tes__part **pp, struct tes__room *room,

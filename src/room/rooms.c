@@ -29,6 +29,8 @@ struct tes_rooms {
 	size_t n_rooms;
 	uint64_t trim_until_ms;    /* give freed memory back until then */
 	uint64_t trimmed_ms;       /* ... the last time */
+	struct tes_rooms_totals gone; /* counted by participants that left
+					 and mixers that closed; joins */
 };
 
 static void watch_layouts(struct tes_rooms *r);
@@ -100,6 +102,15 @@ static void room_unlink_part(struct tes__room *rm, struct tes__part *p)
 	}
 }
 
+/* a mixer's counters outlive it in the totals */
+static void mix_close(struct tes_rooms *r, struct tes__room *rm)
+{
+	if (rm->mix)
+		tes__totals_mix(&r->gone, rm->mix);
+	tes__mix_close(rm->mix);
+	rm->mix = NULL;
+}
+
 static void room_remove_if_empty(struct tes_rooms *r, struct tes__room *rm)
 {
 	if (rm->parts)
@@ -113,7 +124,7 @@ static void room_remove_if_empty(struct tes_rooms *r, struct tes__room *rm)
 		}
 	}
 	TES_LOGI("room", "%s: closed (empty)", rm->name);
-	tes__mix_close(rm->mix);
+	mix_close(r, rm);
 	free(rm);
 	/* a mixed room frees tens of MB (encoders, canvases), some of it only
 	 * when its last jobs finish: hand what is free back to the system
@@ -135,6 +146,7 @@ static void part_remove(struct tes_rooms *r, struct tes__room *rm,
 	tes__sfu_leaving(p);
 	tes__part_event(p, json_pack("{s:s,s:s}", "type", "closed", "reason",
 				     why));
+	tes__totals_part(&r->gone, p);
 	room_unlink_part(rm, p);
 	tes_deref(p);
 	if (rm->parts)
@@ -190,8 +202,7 @@ static int room_switch(struct tes_rooms *r, struct tes__room *rm, bool sfu,
 		if (sfu) {
 			for (struct tes__part *p = rm->parts; p; p = p->next)
 				tes__mixin_detach(p);
-			tes__mix_close(rm->mix);
-			rm->mix = NULL;
+			mix_close(r, rm);
 			rm->sfu = true;
 			tes__sfu_start(rm);
 		}
@@ -651,6 +662,7 @@ void tes_rooms_join(struct tes_rooms *r, const char *room, const char *name,
 		tes__sfu_joined(p);
 	check_size(r, rm);
 
+	r->gone.joins++;
 	res->status = 201;
 	memcpy(res->id, p->id, sizeof(res->id));
 	TES_LOGI("room", "%s/%s: joined as \"%s\" (ufrag %s)", rm->name,
@@ -682,6 +694,47 @@ static struct tes__part *part_find(struct tes_rooms *r, const char *room,
 	}
 
 	return NULL;
+}
+
+int tes_rooms_set_owner(struct tes_rooms *r, const char *room,
+			const char *id, const char *owner)
+{
+	struct tes__part *p = part_find(r, room, id);
+
+	if (!p)
+		return -ENOENT;
+	if (strlen(owner) >= sizeof(p->owner))
+		return -EINVAL;
+	strcpy(p->owner, owner);
+
+	return 0;
+}
+
+const char *tes_rooms_owner(struct tes_rooms *r, const char *room,
+			    const char *id)
+{
+	struct tes__part *p = part_find(r, room, id);
+
+	return p ? p->owner : NULL;
+}
+
+void tes_rooms_totals(struct tes_rooms *r, struct tes_rooms_totals *t)
+{
+	*t = r->gone;
+	t->ice = *tes_ice_server_stats(r->deps.ice);
+	for (struct tes__room *rm = r->rooms; rm; rm = rm->next) {
+		bool sfu = !strcmp(rm->mode, "sfu");
+		bool mix = !strcmp(rm->mode, "mix");
+
+		*(sfu ? &t->rooms_sfu : mix ? &t->rooms_mix
+					    : &t->rooms_echo) += 1;
+		*(sfu ? &t->parts_sfu : mix ? &t->parts_mix
+					    : &t->parts_echo) += rm->n_parts;
+		for (struct tes__part *p = rm->parts; p; p = p->next)
+			tes__totals_part(t, p);
+		if (rm->mix)
+			tes__totals_mix(t, rm->mix);
+	}
 }
 
 void tes_rooms_set_event_handler(struct tes_rooms *r, tes_room_event_h *h,
@@ -807,6 +860,7 @@ int tes_rooms_describe(struct tes_rooms *r, const char *room,
 		struct tes_part_info pi = {
 			.id = p->id,
 			.name = p->name,
+			.owner = p->owner,
 			.state = tes__part_state_name(p->state),
 			.remote = tes_ice_agent_remote(p->ice),
 			.audio_codec = stream_codec(p, TES_MEDIA_AUDIO),

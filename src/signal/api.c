@@ -17,23 +17,27 @@
  *   PUT    /rooms/{room}/mode               {"mode": "mix" | "sfu"}
  *   PUT    /rooms/{room}/profiles/{name}    {"width": W, "height": H}: the
  *                                           room's profile changes size
+ *   GET    /metrics                         Prometheus text (metrics.c)
  *   GET    /...                             static files (web/)
+ *
+ * With auth.required each route but the static files, /layouts and
+ * OPTIONS needs a token (Authorization: Bearer, see auth.c) for its room:
+ * publish to send media (WHIP), subscribe to only receive (WHEP, a
+ * recvonly WHIP, canvas.png, HLS), admin for the rest; the listings of
+ * every room and /metrics need admin for room "*".  A participant is
+ * its owner's (the sub of the token that joined it): PATCH, DELETE and
+ * its event channel need that sub, or admin.
  */
 #include <jansson.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "base/base.h"
-#include "base/frame.h"
-#include "mixer/mixer.h"
 #include "sdp/sdp.h"
 #include "signal/signal_int.h"
 
 static const char JSON[] = "application/json";
-
-static const char *mime_of(const char *path);
 
 void tes__api_json(struct tes__http_resp *resp, unsigned status, json_t *j)
 {
@@ -191,6 +195,8 @@ static void part_to_json(const struct tes_part_info *pi, void *arg)
 	if (pi->video_age_ms >= 0)
 		json_object_set_new(pj, "video_age_ms",
 				    json_integer(pi->video_age_ms));
+	if (pi->owner && pi->owner[0])
+		json_object_set_new(pj, "owner", json_string(pi->owner));
 	if (pi->sfu)
 		json_object_set_new(pj, "sfu", json_pack(
 			"{s:I,s:b}", "tracks", (json_int_t)pi->sfu_tracks,
@@ -213,17 +219,19 @@ static void part_exists(const struct tes_part_info *pi, void *arg)
 }
 
 /*
- * WHEP (draft-ietf-wish-whep): a viewer only receives, so an offer that
- * asks to send audio or video is refused rather than answered as if it
- * were recvonly.  Rejected m-lines (port 0, not bundle-only) don't count.
+ * The first m-line of an offer that sends audio or video (*mline, -1 for
+ * none) and its direction.  Rejected m-lines (port 0, not bundle-only)
+ * don't count.  false when resp holds a 400 (bad SDP) or 503.
  */
-static bool whep_offer_ok(const struct tes__http_req *req,
-			  struct tes__http_resp *resp)
+static bool offer_sends(const struct tes__http_req *req,
+			struct tes__http_resp *resp, long *mline,
+			enum tes_dir *dir)
 {
 	struct tes_sdp_session *sess;
 	char err[128];
 	bool ok = false;
 
+	*mline = -1;
 	/* ~290 KB: too big for the loop thread's stack */
 	sess = malloc(sizeof(*sess));
 	if (!sess) {
@@ -242,10 +250,9 @@ static bool whep_offer_ok(const struct tes__http_req *req,
 		if (!m->port && !m->bundle_only)
 			continue;
 		if (m->dir == TES_DIR_SENDRECV || m->dir == TES_DIR_SENDONLY) {
-			tes__api_error(resp, 400, "a WHEP offer must be "
-				       "recvonly (m-line %zu is %s)", i,
-				       tes_dir_name(m->dir));
-			goto out;
+			*mline = (long)i;
+			*dir = m->dir;
+			break;
 		}
 	}
 	ok = true;
@@ -256,14 +263,50 @@ static bool whep_offer_ok(const struct tes__http_req *req,
 	return ok;
 }
 
+/*
+ * WHEP (draft-ietf-wish-whep): a viewer only receives, so an offer that
+ * asks to send audio or video is refused rather than answered as if it
+ * were recvonly.  A token with subscribe but not publish joins over WHIP
+ * only with an offer that sends nothing.
+ */
+static bool offer_allowed(const struct tes__http_req *req,
+			  struct tes__http_resp *resp, bool viewer,
+			  const struct tes_token *t)
+{
+	enum tes_dir dir = TES_DIR_INACTIVE;
+	long mline;
+
+	if (!viewer && (t->rights & TES_RIGHT_PUBLISH))
+		return true;
+	if (!offer_sends(req, resp, &mline, &dir))
+		return false;
+	if (mline >= 0 && viewer) {
+		tes__api_error(resp, 400, "a WHEP offer must be recvonly "
+			       "(m-line %ld is %s)", mline, tes_dir_name(dir));
+		return false;
+	}
+	if (mline >= 0) {
+		tes__auth_deny(req, resp, 403, "the token has no publish "
+			       "right: it joins with a recvonly offer only");
+		return false;
+	}
+
+	return true;
+}
+
 /* WHIP join, or with viewer set a WHEP one (existing room, recvonly) */
 static void whip_join(struct tes_rooms *rooms, const char *room,
 		      const struct tes__http_req *req,
 		      struct tes__http_resp *resp, bool viewer)
 {
 	struct tes_join_result res;
+	struct tes_token t;
 	const char *why;
 
+	if (tes__auth_http(req, room, viewer ? TES_RIGHT_SUBSCRIBE
+			   : TES_RIGHT_PUBLISH | TES_RIGHT_SUBSCRIBE, &t,
+			   resp))
+		return;
 	if (req->name && tes_part_name_check(req->name, &why)) {
 		tes__api_error(resp, 400, "bad name: %s", why);
 		return;
@@ -287,7 +330,7 @@ static void whip_join(struct tes_rooms *rooms, const char *room,
 		tes__api_error(resp, 404, "no such room: %s", room);
 		return;
 	}
-	if (viewer && !whep_offer_ok(req, resp))
+	if (!offer_allowed(req, resp, viewer, &t))
 		return;
 
 	tes_rooms_join(rooms, room, req->name, req->body, req->body_len,
@@ -296,6 +339,9 @@ static void whip_join(struct tes_rooms *rooms, const char *room,
 		tes__api_error(resp, (unsigned)res.status, "%s", res.error);
 		return;
 	}
+	/* with auth.required: only this identity may act on it */
+	if (t.sub[0])
+		(void)tes_rooms_set_owner(rooms, room, res.id, t.sub);
 
 	resp->status = 201;
 	resp->ctype = "application/sdp";
@@ -341,46 +387,6 @@ static void answer(struct tes_rooms *rooms, const char *room, const char *id,
 				     : ret == -ENOMEM ? 503 : 400, "%s", err);
 	else
 		resp->status = 204;
-}
-
-static void canvas_png(struct tes_rooms *rooms, const char *room,
-		       struct tes__http_resp *resp)
-{
-	struct tes_frame *f = NULL;
-	uint8_t *png = NULL;
-	size_t len = 0;
-	int err;
-
-	err = tes_rooms_snapshot(rooms, room, &f);
-	if (err == -ENOENT) {
-		tes__api_error(resp, 404, "no such room: %s", room);
-		return;
-	}
-	if (err == -EPERM) {
-		tes__api_error(resp, 409, "room %s does not mix: no canvas",
-			       room);
-		return;
-	}
-	if (err) {
-		tes__api_error(resp, 503, "room %s has composed nothing yet",
-			       room);
-		return;
-	}
-
-	/* an operator's snapshot, about a second old at most; encoded here
-	 * at the fastest PNG level */
-	err = tes_frame_to_png(f, &png, &len);
-	tes_deref(f);
-	if (err) {
-		tes__api_error(resp, 500, "PNG encoding failed: %s",
-			       strerror(-err));
-		return;
-	}
-
-	resp->status = 200;
-	resp->ctype = "image/png";
-	resp->body = (char *)png;
-	resp->body_len = len;
 }
 
 json_t *tes__api_body(const struct tes__http_req *req,
@@ -544,26 +550,6 @@ static void set_profile_size(struct tes_rooms *rooms, const char *room,
 					      "width", w, "height", h));
 }
 
-/* GET /rooms/{room}/hls/{file}: the room's HLS playlist and segments */
-static void hls_file(struct tes_rooms *rooms, const char *room,
-		     const char *name, const struct tes__http_req *req,
-		     struct tes__http_resp *resp)
-{
-	if (req->method != TES__GET) {
-		tes__api_not_allowed(resp, "GET");
-		return;
-	}
-	if (tes_rooms_hls_file(rooms, room, name, resp->file_path,
-			       sizeof(resp->file_path))) {
-		tes__api_error(resp, 404, "no HLS file %s in room %s", name,
-			       room);
-		return;
-	}
-	resp->status = 200;
-	resp->ctype = mime_of(name);
-	resp->file = resp->file_path;
-}
-
 static void rooms_route(struct tes_rooms *rooms,
 			const struct tes__http_req *req,
 			struct tes__http_resp *resp)
@@ -580,6 +566,8 @@ static void rooms_route(struct tes_rooms *rooms,
 			tes__api_not_allowed(resp, "GET");
 			return;
 		}
+		if (!tes__auth_allowed(req, NULL, TES_RIGHT_ADMIN, resp))
+			return;
 		j = json_array();
 		tes_rooms_foreach(rooms, room_to_json, j);
 		tes__api_json(resp, 200, json_pack("{s:o}", "rooms", j));
@@ -608,6 +596,8 @@ static void rooms_route(struct tes_rooms *rooms,
 			tes__api_not_allowed(resp, "GET");
 			return;
 		}
+		if (!tes__auth_allowed(req, room, TES_RIGHT_ADMIN, resp))
+			return;
 		j = json_object();
 		if (tes_rooms_describe(rooms, room, room_detail, part_to_json,
 				       j)) {
@@ -642,30 +632,38 @@ static void rooms_route(struct tes_rooms *rooms,
 	if (!strcmp(rest, "/canvas.png")) {
 		if (req->method != TES__GET)
 			tes__api_not_allowed(resp, "GET");
-		else
-			canvas_png(rooms, room, resp);
+		else if (tes__auth_allowed(req, room, TES_RIGHT_SUBSCRIBE |
+					   TES_RIGHT_ADMIN, resp))
+			tes__api_canvas(rooms, room, resp);
 		return;
 	}
 
 	if (!strncmp(rest, "/recordings", strlen("/recordings"))) {
-		tes__api_recordings(rooms, room, false,
-				    rest + strlen("/recordings"), req, resp);
+		if (tes__auth_allowed(req, room, TES_RIGHT_ADMIN, resp))
+			tes__api_recordings(rooms, room, false,
+					    rest + strlen("/recordings"), req,
+					    resp);
 		return;
 	}
 	if (!strncmp(rest, "/hls/", strlen("/hls/"))) {
-		hls_file(rooms, room, rest + strlen("/hls/"), req, resp);
+		if (tes__auth_allowed(req, room, TES_RIGHT_SUBSCRIBE |
+				      TES_RIGHT_ADMIN, resp))
+			tes__api_hls(rooms, room, rest + strlen("/hls/"), req,
+				     resp);
 		return;
 	}
 	if (!strncmp(rest, "/streams", strlen("/streams"))) {
-		tes__api_recordings(rooms, room, true,
-				    rest + strlen("/streams"), req, resp);
+		if (tes__auth_allowed(req, room, TES_RIGHT_ADMIN, resp))
+			tes__api_recordings(rooms, room, true,
+					    rest + strlen("/streams"), req,
+					    resp);
 		return;
 	}
 
 	if (!strcmp(rest, "/mode")) {
 		if (req->method != TES__PUT)
 			tes__api_not_allowed(resp, "PUT");
-		else
+		else if (tes__auth_allowed(req, room, TES_RIGHT_ADMIN, resp))
 			set_mode(rooms, room, req, resp);
 		return;
 	}
@@ -676,7 +674,7 @@ static void rooms_route(struct tes_rooms *rooms,
 		if (!*name || strchr(name, '/'))
 			tes__api_error(resp, 404, "no such resource: %s",
 				       req->path);
-		else
+		else if (tes__auth_allowed(req, room, TES_RIGHT_ADMIN, resp))
 			set_profile_size(rooms, room, name, req, resp);
 		return;
 	}
@@ -684,7 +682,7 @@ static void rooms_route(struct tes_rooms *rooms,
 	if (!strcmp(rest, "/layout")) {
 		if (req->method != TES__PUT)
 			tes__api_not_allowed(resp, "PUT");
-		else
+		else if (tes__auth_allowed(req, room, TES_RIGHT_ADMIN, resp))
 			set_layout(rooms, room, req, resp);
 		return;
 	}
@@ -700,11 +698,15 @@ static void rooms_route(struct tes_rooms *rooms,
 		if (req->method == TES__OPTIONS) {
 			options_ok(resp, "PATCH, DELETE, OPTIONS");
 		}
+		else if (req->method != TES__PATCH &&
+			 req->method != TES__DELETE) {
+			tes__api_not_allowed(resp, "PATCH, DELETE, OPTIONS");
+		}
+		else if (!tes__auth_part(rooms, room, id, req, resp)) {
+			return;
+		}
 		else if (req->method == TES__PATCH) {
 			answer(rooms, room, id, req, resp);
-		}
-		else if (req->method != TES__DELETE) {
-			tes__api_not_allowed(resp, "PATCH, DELETE, OPTIONS");
 		}
 		else if (tes_rooms_leave(rooms, room, id)) {
 			tes__api_error(resp, 404, "no participant %s in room "
@@ -718,66 +720,6 @@ static void rooms_route(struct tes_rooms *rooms,
 	}
 
 	tes__api_error(resp, 404, "no such resource: %s", req->path);
-}
-
-static const char *mime_of(const char *path)
-{
-	static const struct {
-		const char *ext;
-		const char *mime;
-	} map[] = {
-		{".html", "text/html; charset=utf-8"},
-		{".js", "text/javascript; charset=utf-8"},
-		{".mjs", "text/javascript; charset=utf-8"},
-		{".css", "text/css; charset=utf-8"},
-		{".json", "application/json"},
-		{".svg", "image/svg+xml"},
-		{".png", "image/png"},
-		{".ico", "image/x-icon"},
-		{".m3u8", "application/vnd.apple.mpegurl"},  /* HLS */
-		{".ts", "video/mp2t"},
-	};
-	const char *dot = strrchr(path, '.');
-
-	for (size_t i = 0; dot && i < TES_ARRAY_SIZE(map); i++) {
-		if (!strcmp(dot, map[i].ext))
-			return map[i].mime;
-	}
-
-	return "application/octet-stream";
-}
-
-static void static_file(const struct tes_conf *conf,
-			const struct tes__http_req *req,
-			struct tes__http_resp *resp)
-{
-	const char *path = req->path;
-	struct stat st;
-
-	if (req->method != TES__GET) {
-		tes__api_not_allowed(resp, "GET");
-		return;
-	}
-	if (!strcmp(path, "/"))
-		path = "/index.html";
-
-	/* no way out of the web root */
-	if (path[0] != '/' || strstr(path, "..") || strstr(path, "//") ||
-	    strchr(path, '\\')) {
-		tes__api_error(resp, 404, "not found");
-		return;
-	}
-
-	if ((size_t)snprintf(resp->file_path, sizeof(resp->file_path), "%s%s",
-			     conf->web_root, path) >= sizeof(resp->file_path) ||
-	    stat(resp->file_path, &st) || !S_ISREG(st.st_mode)) {
-		tes__api_error(resp, 404, "not found: %s", path);
-		return;
-	}
-
-	resp->status = 200;
-	resp->ctype = mime_of(path);
-	resp->file = resp->file_path;
 }
 
 void tes__api_handle(struct tes_rooms *rooms, const struct tes_conf *conf,
@@ -803,5 +745,13 @@ void tes__api_handle(struct tes_rooms *rooms, const struct tes_conf *conf,
 		return;
 	}
 
-	static_file(conf, req, resp);
+	if (!strcmp(req->path, "/metrics")) {
+		if (req->method != TES__GET)
+			tes__api_not_allowed(resp, "GET");
+		else if (tes__auth_allowed(req, NULL, TES_RIGHT_ADMIN, resp))
+			tes__metrics(rooms, req->stats, resp);
+		return;
+	}
+
+	tes__api_static(conf, req, resp);
 }

@@ -6,7 +6,10 @@
  * (JSON messages: we send "hello", "offer", "mode", "recording",
  * "closed", "error"; the participant may send {"type": "answer", "sdp":
  * ...}, {"type": "view", "publisher": id, "width": W, "height": H} and
- * "ping").
+ * "ping").  With auth.required a channel needs a token for its room that
+ * names the participant's owner (or has admin): ?token= (browsers cannot
+ * set headers on a WebSocket) or Authorization: Bearer.  A refused
+ * channel gets an "error" with "status" 401, 403 or 429, then closes.
  */
 #include <libwebsockets.h>
 #include <stddef.h>
@@ -31,6 +34,8 @@ struct tes_signal {
 	struct tes_rooms *rooms;
 	const struct tes_conf *conf;
 	struct pss *chans;   /* open event channels */
+	struct tes__http_stats stats;
+	struct tes__limiter *limit;
 };
 
 /* A message waiting to go out on an event channel. */
@@ -58,6 +63,8 @@ struct pss {
 	enum tes__method method;
 	char path[URI_MAX];
 	char *name;          /* ?name= (malloc'd), or NULL */
+	char *authz;         /* Authorization (malloc'd), or NULL */
+	char peer[TES__PEER_MAX]; /* client address */
 	char ctype[128];
 	char *body;
 	size_t body_len;
@@ -93,9 +100,10 @@ static enum tes__method method_of(struct lws *wsi)
 static void pss_reset(struct pss *p)
 {
 	free(p->name);
+	free(p->authz);
 	free(p->body);
 	free(p->resp.body);
-	p->name = p->body = p->resp.body = NULL;
+	p->name = p->authz = p->body = p->resp.body = NULL;
 	memset(&p->method, 0, sizeof(*p) - offsetof(struct pss, method));
 }
 
@@ -119,6 +127,10 @@ static void respond(struct lws *wsi, struct pss *p)
 		.ctype = p->ctype,
 		.body = p->body ? p->body : "",
 		.body_len = p->body_len,
+		.authz = p->authz,
+		.peer = p->peer,
+		.conf = s->conf,
+		.stats = &s->stats,
 	};
 
 	if (p->too_big)
@@ -130,14 +142,26 @@ static void respond(struct lws *wsi, struct pss *p)
 	queue_resp(wsi, p);
 }
 
+static int add_header(struct lws *wsi, const char *name, const char *value,
+		      uint8_t **pos, uint8_t *end)
+{
+	return lws_add_http_header_by_name(wsi, (const uint8_t *)name,
+					   (const uint8_t *)value,
+					   (int)strlen(value), pos, end);
+}
+
 static int write_resp(struct lws *wsi, struct pss *p)
 {
+	struct tes_signal *s = lws_context_user(lws_get_context(wsi));
 	uint8_t hdr[LWS_PRE + HDR_BUF];
 	uint8_t *start = hdr + LWS_PRE, *pos = start, *end = hdr + sizeof(hdr);
 	struct tes__http_resp *r = &p->resp;
+	char retry[16];
 	uint8_t *out;
 	int n;
 
+	if (r->status >= 100 && r->status < 600)
+		s->stats.responses[r->status / 100]++;
 	if (r->file) {
 		n = lws_serve_http_file(wsi, r->file_path, r->ctype, NULL, 0);
 		p->have_resp = false;
@@ -163,15 +187,18 @@ static int write_resp(struct lws *wsi, struct pss *p)
 		     (uint8_t *)r->allow, (int)strlen(r->allow), &pos, end)))
 		return -1;
 	/* WHIP clients on other origins read the answer and Location */
-	if (lws_add_http_header_by_name(
-		    wsi, (uint8_t *)"access-control-allow-origin:",
-		    (uint8_t *)"*", 1, &pos, end) ||
-	    lws_add_http_header_by_name(
-		    wsi, (uint8_t *)"access-control-allow-headers:",
-		    (uint8_t *)"content-type, authorization", 27, &pos, end) ||
-	    lws_add_http_header_by_name(
-		    wsi, (uint8_t *)"access-control-expose-headers:",
-		    (uint8_t *)"location", 8, &pos, end))
+	if (add_header(wsi, "access-control-allow-origin:", "*", &pos, end) ||
+	    add_header(wsi, "access-control-allow-headers:",
+		       "content-type, authorization", &pos, end) ||
+	    add_header(wsi, "access-control-expose-headers:",
+		       "location, www-authenticate, retry-after", &pos, end))
+		return -1;
+	if (r->www_auth[0] &&
+	    add_header(wsi, "www-authenticate:", r->www_auth, &pos, end))
+		return -1;
+	snprintf(retry, sizeof(retry), "%u", r->retry_after);
+	if (r->retry_after &&
+	    add_header(wsi, "retry-after:", retry, &pos, end))
 		return -1;
 	if (lws_finalize_write_http_header(wsi, start, &pos, end))
 		return -1;
@@ -195,32 +222,54 @@ static int write_resp(struct lws *wsi, struct pss *p)
 	return 0;
 }
 
-/*
- * The value of the query argument "name", URL-decoded by lws, in a malloc'd
- * string; NULL when there is none.  The buffer holds all the arguments:
- * lws_get_urlarg_by_name() stops at the first one that does not fit, and
- * must not make an over-long name look absent.
- */
-static char *query_name(struct lws *wsi, bool *nomem)
+/* A buffer for the whole of a header (or of the query string): NULL
+ * when there is none, or *nomem */
+static char *header_buf(struct lws *wsi, enum lws_token_indexes tok,
+			int *total, bool *nomem)
 {
-	int total = lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_URI_ARGS);
-	const char *v;
 	char *buf;
 
+	*total = lws_hdr_total_length(wsi, tok);
 	*nomem = false;
-	if (total <= 0)
+	if (*total <= 0)
 		return NULL;
-	buf = malloc((size_t)total + 1);
-	if (!buf) {
-		*nomem = true;
-		return NULL;
-	}
-	v = lws_get_urlarg_by_name(wsi, "name=", buf, total + 1);
+	buf = malloc((size_t)*total + 1);
+	*nomem = !buf;
+
+	return buf;
+}
+
+/*
+ * The value of a query argument ("name=", "token="), URL-decoded by lws,
+ * in a malloc'd string; NULL when there is none.  The buffer holds all
+ * the arguments: lws_get_urlarg_by_name() stops at the first one that
+ * does not fit, and must not make an over-long value look absent.
+ */
+static char *query_arg(struct lws *wsi, const char *key, bool *nomem)
+{
+	int total;
+	char *buf = header_buf(wsi, WSI_TOKEN_HTTP_URI_ARGS, &total, nomem);
+	const char *v = buf ? lws_get_urlarg_by_name(wsi, key, buf, total + 1)
+			    : NULL;
+
 	if (!v) {
 		free(buf);
 		return NULL;
 	}
 	memmove(buf, v, strlen(v) + 1);
+
+	return buf;
+}
+
+/* A header in a malloc'd string; NULL when absent (or *nomem) */
+static char *header_dup(struct lws *wsi, enum lws_token_indexes tok,
+			bool *nomem)
+{
+	int total;
+	char *buf = header_buf(wsi, tok, &total, nomem);
+
+	if (buf && lws_hdr_copy(wsi, buf, total + 1, tok) < 0)
+		buf[0] = '\0';
 
 	return buf;
 }
@@ -231,17 +280,25 @@ static int on_request(struct lws *wsi, struct pss *p, const char *uri,
 	struct tes_signal *s = lws_context_user(lws_get_context(wsi));
 	char clen[32] = "";
 	char *semi;
-	bool nomem;
+	unsigned wait;
+	bool nomem, nomem2;
 
 	pss_reset(p);
 	p->method = method_of(wsi);
+	wait = tes__limit_request(s->limit, wsi, s->conf, &s->stats, p->peer,
+				  sizeof(p->peer));
+	if (wait) {
+		tes__limit_answer(s->conf, &p->resp, wait);
+		return queue_resp(wsi, p);
+	}
 	if (len >= sizeof(p->path)) {
 		tes__api_error(&p->resp, 414, "URI too long");
 		return queue_resp(wsi, p);
 	}
 	memcpy(p->path, uri, len);
-	p->name = query_name(wsi, &nomem);
-	if (nomem) {
+	p->name = query_arg(wsi, "name=", &nomem);
+	p->authz = header_dup(wsi, WSI_TOKEN_HTTP_AUTHORIZATION, &nomem2);
+	if (nomem || nomem2) {
 		tes__api_error(&p->resp, 503, "out of memory");
 		return queue_resp(wsi, p);
 	}
@@ -345,6 +402,53 @@ static void chan_error(struct pss *c, const char *why, bool fatal)
 		c->close_after = true;
 }
 
+/* A channel refused: an error with the status (401, 403 or 429) and the
+ * reason, then closed */
+static void chan_deny(struct pss *c, unsigned status, const char *why)
+{
+	chan_push_json(c, json_pack("{s:s,s:s,s:i}", "type", "error", "error",
+				    why, "status", (int)status));
+	c->close_after = true;
+}
+
+/* Whether the channel may open: rate limit, then a token for the room
+ * that names the participant's owner (or has admin) */
+static bool chan_allowed(struct tes_signal *s, struct lws *wsi,
+			 struct pss *c, const char *room, const char *id)
+{
+	const char *why = "";
+	char *q, *h, msg[160];
+	bool nomem, nomem2;
+	unsigned status;
+
+	if (tes__limit_request(s->limit, wsi, s->conf, &s->stats, c->peer,
+			       sizeof(c->peer))) {
+		chan_deny(c, 429, "too many requests from your address");
+		return false;
+	}
+	q = query_arg(wsi, "token=", &nomem);
+	h = header_dup(wsi, WSI_TOKEN_HTTP_AUTHORIZATION, &nomem2);
+	status = nomem || nomem2 ? 503 : tes__auth_channel(s->conf, s->rooms,
+							  q, h, room, id,
+							  &why);
+	free(q);
+	free(h);
+	if (status == 401 || status == 403) {
+		tes__auth_note(&s->stats, c->peer, status, why);
+		chan_deny(c, status, why);
+	}
+	else if (status == 503) {
+		chan_error(c, "out of memory", true);
+	}
+	else if (status) {
+		snprintf(msg, sizeof(msg), "no participant %s in room %s", id,
+			 room);
+		chan_error(c, msg, true);
+	}
+
+	return !status;
+}
+
 static void on_room_event(const char *room, const char *part, json_t *ev,
 			  void *arg)
 {
@@ -380,6 +484,7 @@ static void chan_open(struct lws *wsi, struct pss *c)
 	c->qtail = &c->q;
 	c->next = s->chans;
 	s->chans = c;
+	s->stats.channels++;
 
 	if (lws_hdr_copy(wsi, uri, sizeof(uri), WSI_TOKEN_GET_URI) <= 0 ||
 	    sscanf(uri, "/rooms/%65[A-Za-z0-9_-]/participants/%63[A-Za-z0-9]"
@@ -389,6 +494,8 @@ static void chan_open(struct lws *wsi, struct pss *c)
 			   "participants/{id}/events", true);
 		return;
 	}
+	if (!chan_allowed(s, wsi, c, room, id))
+		return;
 
 	/* one channel per participant: a newer one takes over */
 	for (struct pss *o = s->chans; o; o = o->next) {
@@ -425,6 +532,7 @@ static void chan_closed(struct lws *wsi, struct pss *c)
 			break;
 		}
 	}
+	s->stats.channels--;
 	if (c->attached && !s->closing)
 		(void)tes_rooms_events_attach(s->rooms, c->room, c->id, false);
 	while (c->q) {
@@ -645,6 +753,11 @@ int tes_signal_alloc(struct tes_signal **sp, uv_loop_t *loop,
 		return -ENOMEM;
 	s->rooms = rooms;
 	s->conf = conf;
+	if (tes__limit_alloc(&s->limit, conf->http_rate_per_s,
+			     conf->http_rate_burst)) {
+		free(s);
+		return -ENOMEM;
+	}
 
 	lws_set_log_level(LLL_ERR | LLL_WARN, lws_log_emit);
 
@@ -672,6 +785,7 @@ int tes_signal_alloc(struct tes_signal **sp, uv_loop_t *loop,
 		TES_LOGE("http", "cannot listen on http://%s:%u (port in use "
 			 "or address not local?)", conf->http_listen,
 			 conf->http_port);
+		tes__limit_free(s->limit);
 		free(s);
 		return -EADDRINUSE;
 	}
@@ -704,5 +818,6 @@ void tes_signal_free(struct tes_signal *s)
 	/* the second call finishes what the loop's close callbacks began */
 	if (s->ctx)
 		lws_context_destroy(s->ctx);
+	tes__limit_free(s->limit);
 	free(s);
 }

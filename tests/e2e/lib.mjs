@@ -113,12 +113,14 @@ for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
 
 // ---- the server ----
 
-// Starts tessera with a temp config on free ports and waits until GET /rooms answers.
+// Starts tessera with a temp config on free ports and waits until GET /rooms answers
+// (200, or 401 when auth.required is in configExtra).
 // Overload fallback (mixer.fallback_after_s) is off unless `fallback` is true.
+// httpExtra, roomsExtra and mixerExtra are lines added to those sections.
 // Returns { base, httpPort, mediaPort, dir, logFile, log(), stop(), proc }.
 export async function startServer({
   configExtra = '', consentTimeoutMs = 10000, env = {}, mode = 'mix', mixerExtra = '',
-  roomsExtra = '', fallback = false,
+  roomsExtra = '', httpExtra = '', fallback = false,
   layoutsFile = path.join(TESSERA_ROOT, 'conf', 'layouts.yaml'),
 } = {}) {
   if (!fs.existsSync(TESSERA_BIN)) throw new Error(`TESSERA_BIN not found: ${TESSERA_BIN}`);
@@ -134,6 +136,7 @@ export async function startServer({
     '  listen: 127.0.0.1',
     `  port: ${httpPort}`,
     `  web_root: ${path.join(TESSERA_ROOT, 'web')}`,
+    httpExtra,
     'media:',
     '  listen: 127.0.0.1',
     `  port: ${mediaPort}`,
@@ -198,7 +201,7 @@ export async function startServer({
   const up = await poll(async () => {
     if (exited) return 'exited';
     const r = await request(`${base}/rooms`, { timeoutMs: 1000 });
-    return r.status === 200 ? 'up' : null;
+    return r.status === 200 || r.status === 401 ? 'up' : null;
   }, 10000, 100);
   if (up !== 'up') {
     kill();

@@ -3,6 +3,8 @@
  * and errors reported with their line.
  */
 #include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "base/conf.h"
 #include "test.h"
@@ -237,6 +239,85 @@ TES_TEST(conf_room_modes)
 	TEST_ASSERT(strstr(err, "must be a mapping"));
 	TEST_EQ(load(&c, "mixer:\n  fallback_missed_pct: 0\n", err,
 		     sizeof(err)), 1);
+
+	return 0;
+}
+
+/* auth.* and the HTTP limits */
+TES_TEST(conf_auth)
+{
+	static const char SECRET[] = "0123456789abcdef0123456789abcdef";
+	char err[1024], path[] = "/tmp/tes_secret_XXXXXX", yaml[256];
+	struct tes_conf c;
+	FILE *f;
+	int fd;
+
+	/* the defaults: open, limits that a page never meets */
+	tes_conf_defaults(&c);
+	TEST_ASSERT(!c.auth_required);
+	TEST_EQ(c.auth_secret_len, 0);
+	TEST_EQ(c.auth_clock_skew_s, 5);
+	TEST_EQ(c.http_rate_per_s, 50);
+	TEST_EQ(c.http_rate_burst, 200);
+	TEST_STREQ(c.http_trusted_proxy, "");
+
+	TEST_OK(load(&c, "auth:\n  required: true\n  secret: "
+		     "0123456789abcdef0123456789abcdef\n  clock_skew_s: 30\n"
+		     "http:\n  rate_limit_per_s: 0\n  rate_burst: 7\n"
+		     "  trusted_proxy: ::1\n", err, sizeof(err)));
+	TEST_ASSERT(c.auth_required);
+	TEST_EQ(c.auth_secret_len, 32);
+	TEST_MEMEQ(c.auth_secret, SECRET, 32);
+	TEST_EQ(c.auth_clock_skew_s, 30);
+	TEST_EQ(c.http_rate_per_s, 0);
+	TEST_EQ(c.http_rate_burst, 7);
+	TEST_STREQ(c.http_trusted_proxy, "::1");
+
+	TEST_EQ(load(&c, "auth:\n  required: true\n", err, sizeof(err)), 1);
+	TEST_ASSERT(strstr(err, "auth.required needs auth.secret"));
+	TEST_EQ(load(&c, "auth:\n  required: true\n  secret: short\n", err,
+		     sizeof(err)), 1);
+	TEST_ASSERT(strstr(err, "test.yaml:3:11: error: auth.secret must be "
+			   "32..512 bytes long, not 5"));
+	TEST_EQ(load(&c, "auth:\n  clock_skew_s: 301\n", err, sizeof(err)),
+		1);
+
+	/* a secret file: its bytes less the line break; not for others */
+	fd = mkstemp(path);
+	TEST_ASSERT(fd >= 0);
+	f = fdopen(fd, "w");
+	TEST_ASSERT(f);
+	fprintf(f, "%s\r\n", SECRET);
+	fclose(f);
+	snprintf(yaml, sizeof(yaml), "auth:\n  required: true\n"
+		 "  secret_file: %s\n", path);
+	chmod(path, 0640);
+	c.auth_secret_len = 0;
+	if (load(&c, yaml, err, sizeof(err)) || c.auth_secret_len != 32 ||
+	    memcmp(c.auth_secret, SECRET, 32) ||
+	    strcmp(c.auth_secret_file, path)) {
+		unlink(path);
+		TEST_FAIL("secret_file not read: %s", err);
+	}
+	chmod(path, 0644);
+	if (load(&c, yaml, err, sizeof(err)) != 1 ||
+	    !strstr(err, "test.yaml:3:16: error: auth.secret_file") ||
+	    !strstr(err, "other users")) {
+		unlink(path);
+		TEST_FAIL("a secret file others read was taken: %s", err);
+	}
+	chmod(path, 0600);
+	snprintf(yaml, sizeof(yaml), "auth:\n  secret: %s\n"
+		 "  secret_file: %s\n", SECRET, path);
+	if (load(&c, yaml, err, sizeof(err)) != 1 ||
+	    !strstr(err, "set one, not both")) {
+		unlink(path);
+		TEST_FAIL("secret and secret_file both taken: %s", err);
+	}
+	unlink(path);
+	snprintf(yaml, sizeof(yaml), "auth:\n  secret_file: %s\n", path);
+	TEST_EQ(load(&c, yaml, err, sizeof(err)), 1);
+	TEST_ASSERT(strstr(err, "cannot open"));
 
 	return 0;
 }
