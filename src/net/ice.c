@@ -491,6 +491,10 @@ static void recv_cb(uv_udp_t *h, ssize_t nread, const uv_buf_t *b,
 		s->stats.drop_truncated++;
 		return;
 	}
+	if (len > TES_UDP_MAX_ACCEPT) {
+		s->stats.drop_oversize++;
+		return;
+	}
 	if (s->faulth && s->faulth(false, buf, len, s->fault_arg))
 		return;
 

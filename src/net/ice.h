@@ -28,7 +28,9 @@ enum {
 	TES_ICE_UFRAG_LEN = 8,   /**< our ufrag length (>= 4 chars, RFC 8839) */
 	TES_ICE_PWD_LEN = 24,    /**< our password length (>= 22 chars) */
 	TES_ICE_MAX_ADDRS = 4,   /**< validated addresses per agent */
-	TES_UDP_MAX_DGRAM = 2048, /**< largest datagram we handle */
+	TES_UDP_MAX_DGRAM = 2048, /**< largest datagram we read */
+	TES_UDP_MAX_ACCEPT = 1500, /**< larger ones are dropped: no WebRTC
+				       peer sends beyond the Ethernet MTU */
 };
 
 /** Server-wide counters (what was dropped, and why). */
@@ -40,6 +42,7 @@ struct tes_ice_stats {
 	uint64_t tx_errors;         /**< Sends that failed */
 	uint64_t drop_unknown_kind; /**< Not STUN/DTLS/RTP/RTCP */
 	uint64_t drop_truncated;    /**< Bigger than our buffer */
+	uint64_t drop_oversize;     /**< Over TES_UDP_MAX_ACCEPT bytes */
 	uint64_t stun_malformed;    /**< STUN that did not parse */
 	uint64_t stun_unknown_user; /**< USERNAME of no agent */
 	uint64_t stun_auth_fail;    /**< Bad MESSAGE-INTEGRITY/FINGERPRINT */

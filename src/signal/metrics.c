@@ -126,6 +126,7 @@ static void ice_part(struct text *t, const struct tes_ice_stats *s)
 		  "or RTCP."),
 		F(drop_truncated, "Datagrams dropped: larger than the "
 		  "buffer."),
+		F(drop_oversize, "Datagrams dropped: over 1500 bytes."),
 		F(stun_malformed, "STUN dropped: did not parse."),
 		F(stun_unknown_user, "STUN dropped: USERNAME of no agent."),
 		F(stun_auth_fail, "STUN dropped: bad MESSAGE-INTEGRITY or "

@@ -1,5 +1,7 @@
 // HTTP API error handling, no browser: every bad request gets the right
-// status, and the server stays up.  A display name given with ?name= is
+// status, and the server stays up.  A table of hostile requests (path
+// tricks, wrong methods, bad JSON and SDP, bad tokens, an answer nobody
+// asked for) gets a 4xx with a JSON reason each.  A display name given with ?name= is
 // checked and shown by GET /rooms/{room}.
 import fs from 'node:fs';
 import path from 'node:path';
@@ -75,6 +77,75 @@ suite.test('DELETE unknown participant -> 404', () =>
 
 suite.test('PUT /rooms -> 405', () =>
   check('PUT /rooms', `${server.base}/rooms`, { method: 'PUT', body: '{}' }, 405));
+
+// [what, method, path, content type, body, status]: with the ones above,
+// more than 50 hostile requests
+const HOSTILE = [
+  ['dot-dot in a room name (the path is resolved first)', 'GET', '/rooms/..%2f..%2fetc', '', '', 404],
+  ['dot-dot in a static path', 'GET', '/../conf/tessera.yaml', '', '', 404],
+  ['encoded dot-dot in a static path', 'GET', '/%2e%2e/%2e%2e/etc/passwd', '', '', 404],
+  ['a room name of 65 characters', 'GET', `/rooms/${'a'.repeat(65)}`, '', '', 400],
+  ['a room name with a space', 'GET', '/rooms/a%20b', '', '', 400],
+  ['a room name with a quote', 'GET', '/rooms/a%22b', '', '', 400],
+  ['a participant id with a slash', 'DELETE', '/rooms/r/participants/a%2fb', '', '', 404],
+  ['an unknown room resource', 'GET', '/rooms/r/secrets', '', '', 404],
+  ['GET on whip', 'GET', '/rooms/r/whip', '', '', 405],
+  ['PUT on whip', 'PUT', '/rooms/r/whip', 'application/sdp', 'v=0', 405],
+  ['DELETE on whep', 'DELETE', '/rooms/r/whep', '', '', 405],
+  ['POST on a room', 'POST', '/rooms/r', 'application/json', '{}', 405],
+  ['GET on mode', 'GET', '/rooms/r/mode', '', '', 405],
+  ['POST on layout', 'POST', '/rooms/r/layout', 'application/json', '{}', 405],
+  ['PUT on a participant', 'PUT', '/rooms/r/participants/AAAAAAAAAAAAAAAA', 'application/json', '{}', 405],
+  ['GET on a participant', 'GET', '/rooms/r/participants/AAAAAAAAAAAAAAAA', '', '', 405],
+  ['the event channel over plain HTTP', 'GET', '/rooms/r/participants/AAAAAAAAAAAAAAAA/events', '', '', 426],
+  ['PUT layout of no room', 'PUT', '/rooms/none/layout', 'application/json', '{"layout":"auto"}', 404],
+  ['PUT layout, not JSON', 'PUT', '/rooms/none/layout', 'application/json', '{"layout":', 400],
+  ['PUT layout, JSON of the wrong shape', 'PUT', '/rooms/none/layout', 'application/json', '["auto"]', 400],
+  ['PUT layout, text/plain', 'PUT', '/rooms/none/layout', 'text/plain', 'auto', 415],
+  ['PUT mode of no room', 'PUT', '/rooms/none/mode', 'application/json', '{"mode":"sfu"}', 404],
+  ['PUT mode, a number', 'PUT', '/rooms/none/mode', 'application/json', '{"mode":7}', 400],
+  ['PUT mode, deeply nested JSON', 'PUT', '/rooms/none/mode', 'application/json',
+    `${'['.repeat(5000)}${']'.repeat(5000)}`, 400],
+  ['PUT profile size of no room', 'PUT', '/rooms/none/profiles/vp8-720p', 'application/json',
+    '{"width":640,"height":360}', 404],
+  ['POST a recording in no room', 'POST', '/rooms/none/recordings', 'application/json',
+    '{"profile":"vp8-720p","format":"webm"}', 404],
+  ['POST a recording, not JSON', 'POST', '/rooms/none/recordings', 'application/json', 'webm', 400],
+  ['POST a stream, bad URL', 'POST', '/rooms/none/streams', 'application/json', '{"url":42}', 400],
+  ['DELETE a recording of no room', 'DELETE', '/rooms/none/recordings/ABCDEFGH', '', '', 404],
+  ['an HLS file of no room', 'GET', '/rooms/none/hls/index.m3u8', '', '', 404],
+  ['an HLS file with dot-dot', 'GET', '/rooms/none/hls/..%2f..%2fconf', '', '', 404],
+  ['canvas.png of no room', 'GET', '/rooms/none/canvas.png', '', '', 404],
+  ['PATCH an answer to no participant', 'PATCH', '/rooms/none/participants/AAAAAAAAAAAAAAAA',
+    'application/sdp', 'v=0\r\n', 404],
+  ['PATCH with trickle ICE', 'PATCH', '/rooms/none/participants/AAAAAAAAAAAAAAAA',
+    'application/trickle-ice-sdpfrag', 'a=candidate:1 1 udp 1 1.2.3.4 5 typ host', 415],
+  ['WHIP with an SDP of NUL bytes', 'POST', '/rooms/r/whip', 'application/sdp', 'v=0\r\n\0\0\0', 400],
+  ['WHIP with an empty body', 'POST', '/rooms/r/whip', 'application/sdp', '', 400],
+  ['WHIP with an SDP of a thousand m-lines', 'POST', '/rooms/r/whip', 'application/sdp',
+    `v=0\r\n${'m=audio 9 UDP/TLS/RTP/SAVPF 111\r\n'.repeat(1000)}`, 400],
+  ['WHIP with no ICE credentials', 'POST', '/rooms/r/whip', 'application/sdp',
+    'v=0\r\no=- 1 1 IN IP4 0.0.0.0\r\ns=-\r\nt=0 0\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111\r\na=rtpmap:111 opus/48000/2\r\na=rtcp-mux\r\n', 400],
+  ['WHEP into no room', 'POST', '/rooms/none/whep', 'application/sdp', 'v=0\r\n', 404],
+  ['a bad Bearer token (auth off: ignored, no room)', 'GET', '/rooms/none', '', '', 404],
+];
+
+suite.test(`${HOSTILE.length} more hostile requests: each a 4xx with a JSON reason`, async () => {
+  const wrong = [];
+  for (const [what, method, p, ctype, body, status] of HOSTILE) {
+    const headers = ctype ? { 'Content-Type': ctype } : {};
+    if (/Bearer/.test(what)) headers.Authorization = 'Bearer not.a.jwt';
+    const r = await request(`${server.base}${p}`, {
+      method, headers, ...(method === 'GET' || method === 'DELETE' ? {} : { body }) });
+    console.log(`  ${what} -> ${r.status} ${r.text.trim().slice(0, 120)}`);
+    if (r.status !== status || !(r.json && typeof r.json.error === 'string' && r.json.error)) {
+      wrong.push(`${what}: ${r.status} (expected ${status}) ${r.text.slice(0, 80)}`);
+    }
+  }
+  assertEq(wrong.join('\n'), '', 'requests answered otherwise');
+  const r = await request(`${server.base}/rooms`);
+  assertEq(r.status, 200, 'the server still answers');
+});
 
 suite.test('no room was created by the failed requests; GET /rooms still works', async () => {
   const r = await request(`${server.base}/rooms`);

@@ -186,6 +186,18 @@ TES_TEST(ice_lite_checks_and_validated_addresses)
 		goto out;
 	}
 
+	/* over 1500 bytes from the checked address: dropped, counted */
+	{
+		uint8_t big[TES_UDP_MAX_ACCEPT + 1] = {0x80};
+
+		peer_send(&p, big, sizeof(big));
+		pump(&loop, s, &p, st->rx_packets, resp, sizeof(resp));
+		if (seen.calls != 0 || st->drop_oversize != 1) {
+			fprintf(stderr, "  a 1501-byte datagram accepted\n");
+			goto out;
+		}
+	}
+
 	/* now DTLS from the checked address reaches the agent */
 	peer_send(&p, dtls_hello, sizeof(dtls_hello));
 	pump(&loop, s, &p, st->rx_packets, resp, sizeof(resp));
