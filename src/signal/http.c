@@ -549,58 +549,28 @@ static void chan_closed(struct lws *wsi, struct pss *c)
 static void chan_message(struct tes_signal *s, struct pss *c,
 			 const char *text, size_t len)
 {
-	json_error_t jerr;
-	const char *type = NULL, *sdp = NULL;
+	struct tes__ws_msg m;
 	char err[256];
-	json_t *j;
-	int ret;
 
-	j = json_loadb(text, len, 0, &jerr);
-	if (!j || json_unpack_ex(j, &jerr, 0, "{s:s}", "type", &type)) {
-		snprintf(err, sizeof(err), "a message is a JSON object with "
-			 "\"type\": %s", jerr.text);
+	if (tes__ws_parse(&m, text, len, err, sizeof(err))) {
 		chan_error(c, err, false);
-		goto out;
+		return;
 	}
-	if (!strcmp(type, "ping")) {
+	if (m.type == TES__WS_PING) {
 		chan_push(c, "{\"type\":\"pong\"}");
-		goto out;
 	}
-	if (!strcmp(type, "view")) {
-		const char *pub = NULL;
-		json_int_t w = 0, h = 0;
-
-		if (json_unpack_ex(j, &jerr, 0, "{s:s,s:I,s:I}", "publisher",
-				   &pub, "width", &w, "height", &h) ||
-		    w < 0 || h < 0 || w > 16384 || h > 16384)
-			chan_error(c, "a view is {\"publisher\": id, \"width\": "
-				   "W, \"height\": H} (0..16384)", false);
-		else if (c->attached)
-			(void)tes_rooms_view(s->rooms, c->room, c->id, pub,
-					     (unsigned)w, (unsigned)h);
-		goto out;
-	}
-	if (strcmp(type, "answer")) {
-		snprintf(err, sizeof(err), "unknown message type \"%.64s\"",
-			 type);
-		chan_error(c, err, false);
-		goto out;
-	}
-	if (json_unpack_ex(j, &jerr, 0, "{s:s}", "sdp", &sdp)) {
-		chan_error(c, "an answer needs \"sdp\"", false);
-		goto out;
-	}
-	if (!c->attached) {
+	else if (!c->attached) {
 		chan_error(c, "this channel has no participant", false);
-		goto out;
 	}
-	ret = tes_rooms_answer(s->rooms, c->room, c->id, sdp, strlen(sdp),
-			       err, sizeof(err));
-	if (ret)
+	else if (m.type == TES__WS_VIEW) {
+		(void)tes_rooms_view(s->rooms, c->room, c->id, m.publisher,
+				     m.width, m.height);
+	}
+	else if (tes_rooms_answer(s->rooms, c->room, c->id, m.sdp,
+				  strlen(m.sdp), err, sizeof(err))) {
 		chan_error(c, err, false);
-
- out:
-	json_decref(j);
+	}
+	tes__ws_msg_free(&m);
 }
 
 static int chan_receive(struct lws *wsi, struct pss *c, const void *in,

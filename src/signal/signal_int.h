@@ -187,4 +187,29 @@ void tes__metrics(struct tes_rooms *rooms, const struct tes__http_stats *st,
 void tes__api_error(struct tes__http_resp *resp, unsigned status,
 		    const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
+/* wsmsg.c: a message from a participant on its event channel */
+enum tes__ws_type {
+	TES__WS_PING,     /* {"type": "ping"} */
+	TES__WS_ANSWER,   /* {"type": "answer", "sdp": ...} */
+	TES__WS_VIEW,     /* {"type": "view", "publisher", "width",
+			     "height"}: the size it shows one at */
+};
+
+enum { TES__WS_VIEW_MAX = 16384 };
+
+struct tes__ws_msg {
+	enum tes__ws_type type;
+	json_t *j;              /* the message (owns the strings) */
+	const char *sdp;        /* answer */
+	const char *publisher;  /* view */
+	unsigned width;         /* view, 0..TES__WS_VIEW_MAX */
+	unsigned height;
+};
+
+/* Parse one message: 0, or -EBADMSG with the reason in err (then there is
+ * nothing to free) */
+int tes__ws_parse(struct tes__ws_msg *m, const char *text, size_t len,
+		  char *err, size_t errlen);
+void tes__ws_msg_free(struct tes__ws_msg *m);
+
 #endif /* TES_SIGNAL_INT_H */

@@ -357,6 +357,7 @@ static void one_request(const char *p, const char *end, struct ids *ids)
 {
 	char path[URI_MAX], name[URI_MAX], ctype[CTYPE_MAX];
 	const char *nl, *sp, *q, *ct;
+	static struct tes__http_stats stats;
 	struct tes__http_req req = {.name = NULL};
 	struct tes__http_resp resp;
 	char *body;
@@ -407,6 +408,9 @@ static void one_request(const char *p, const char *end, struct ids *ids)
 	req.ctype = ctype;
 	req.body = body;
 	req.body_len = n;
+	req.peer = "127.0.0.1";
+	req.conf = &env->conf;
+	req.stats = &stats;
 	memset(&resp, 0, sizeof(resp));
 	tes__api_handle(env->rooms, &env->conf, &req, &resp);
 	check_resp(&req, &resp, ids);
