@@ -320,7 +320,8 @@ export function pageStats(page) {
 }
 
 export function leave(page) {
-  return withTimeout(page.evaluate(() => window.tessera.leave()), 5000, 'tessera.leave()');
+  // (a page decoding several streams on a loaded machine can be slow)
+  return withTimeout(page.evaluate(() => window.tessera.leave()), 15000, 'tessera.leave()');
 }
 
 // Polls page stats until pred(stats) holds or timeoutMs passes; returns { ok, stats, ms }.
