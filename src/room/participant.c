@@ -125,6 +125,19 @@ static bool covers(const struct tes__stream *st, int i, int cw, int ch)
 	       st->layers[i].height * 10 >= ch * 9;
 }
 
+/* A keyframe request for one simulcast layer */
+static void pli_layer(struct tes__part *p, const struct tes__stream *st,
+		      int layer)
+{
+	uint8_t buf[64];
+	int n = tes_rtcp_build_pli(buf, sizeof(buf),
+				   st->out_ssrc ? st->out_ssrc : 1,
+				   st->layers[layer].ssrc);
+
+	if (n > 0 && !tes__part_send_rtcp(p, buf, (size_t)n))
+		p->cnt.pli_out++;
+}
+
 /*
  * The mixer decodes one simulcast layer of a participant: the smallest
  * that covers the cell the layout gives it in the largest canvas (sizes
@@ -136,8 +149,6 @@ static void choose_mix_layer(struct tes__part *p, struct tes__stream *st,
 			     uint64_t now)
 {
 	int cw = 0, ch = 0, want = -1, small = -1, large = -1;
-	uint8_t buf[64];
-	int n;
 
 	if (now - st->mix_choice_ms < 1000)
 		return;
@@ -168,8 +179,14 @@ static void choose_mix_layer(struct tes__part *p, struct tes__stream *st,
 		if (want < 0)
 			want = large;
 	}
-	if (want == st->mix_want)
+	if (want == st->mix_want && want == st->mix_layer)
 		return;
+	if (want == st->mix_want) {
+		/* still waiting for its keyframe: the request may have been
+		 * lost, ask again (once a second) */
+		pli_layer(p, st, want);
+		return;
+	}
 
 	if (cw)
 		TES_LOGI("room", "%s/%s: the mixer takes layer %s (%ux%u) for "
@@ -182,10 +199,7 @@ static void choose_mix_layer(struct tes__part *p, struct tes__stream *st,
 			 st->layers[want].rid, st->layers[want].width,
 			 st->layers[want].height);
 	st->mix_want = (int8_t)want;
-	n = tes_rtcp_build_pli(buf, sizeof(buf), st->out_ssrc ? st->out_ssrc : 1,
-			       st->layers[want].ssrc);
-	if (n > 0 && !tes__part_send_rtcp(p, buf, (size_t)n))
-		p->cnt.pli_out++;
+	pli_layer(p, st, want);
 }
 
 /* The mixer's layer: packets of another are not its; at a keyframe of
