@@ -25,15 +25,9 @@ struct vjob {
 static void send_pli(struct tes__part *p)
 {
 	struct tes__stream *v = tes__part_stream_by_kind(p, TES_MEDIA_VIDEO);
-	uint8_t buf[64];
-	int n;
 
-	if (!v || !v->in_ssrc)
-		return;
-	n = tes_rtcp_build_pli(buf, sizeof(buf), v->out_ssrc ? v->out_ssrc : 1,
-			       v->in_ssrc);
-	if (n > 0 && !tes__part_send_rtcp(p, buf, (size_t)n))
-		p->cnt.pli_out++;
+	if (v && v->in_ssrc)
+		(void)tes__part_send_pli(p, v, v->in_ssrc);
 }
 
 /* ---- ingress handlers (loop thread) ---- */

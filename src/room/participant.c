@@ -125,19 +125,6 @@ static bool covers(const struct tes__stream *st, int i, int cw, int ch)
 	       st->layers[i].height * 10 >= ch * 9;
 }
 
-/* A keyframe request for one simulcast layer */
-static void pli_layer(struct tes__part *p, const struct tes__stream *st,
-		      int layer)
-{
-	uint8_t buf[64];
-	int n = tes_rtcp_build_pli(buf, sizeof(buf),
-				   st->out_ssrc ? st->out_ssrc : 1,
-				   st->layers[layer].ssrc);
-
-	if (n > 0 && !tes__part_send_rtcp(p, buf, (size_t)n))
-		p->cnt.pli_out++;
-}
-
 /*
  * The mixer decodes one simulcast layer of a participant: the smallest
  * that covers the cell the layout gives it in the largest canvas (sizes
@@ -184,7 +171,7 @@ static void choose_mix_layer(struct tes__part *p, struct tes__stream *st,
 	if (want == st->mix_want) {
 		/* still waiting for its keyframe: the request may have been
 		 * lost, ask again (once a second) */
-		pli_layer(p, st, want);
+		(void)tes__part_send_pli(p, st, st->layers[want].ssrc);
 		return;
 	}
 
@@ -199,7 +186,7 @@ static void choose_mix_layer(struct tes__part *p, struct tes__stream *st,
 			 st->layers[want].rid, st->layers[want].width,
 			 st->layers[want].height);
 	st->mix_want = (int8_t)want;
-	pli_layer(p, st, want);
+	(void)tes__part_send_pli(p, st, st->layers[want].ssrc);
 }
 
 /* The mixer's layer: packets of another are not its; at a keyframe of
@@ -519,6 +506,22 @@ int tes__part_send_rtp2(struct tes__part *p, const uint8_t *hdr, size_t hlen,
 int tes__part_send_rtp(struct tes__part *p, const uint8_t *buf, size_t len)
 {
 	return tes__part_send_rtp2(p, buf, len, NULL, 0);
+}
+
+int tes__part_send_pli(struct tes__part *p, const struct tes__stream *st,
+		       uint32_t media_ssrc)
+{
+	uint8_t buf[64];
+	int n = tes_rtcp_build_pli(buf, sizeof(buf),
+				   st->out_ssrc ? st->out_ssrc : 1, media_ssrc);
+
+	if (n <= 0)
+		return -EINVAL;
+	n = tes__part_send_rtcp(p, buf, (size_t)n);
+	if (!n)
+		p->cnt.pli_out++;
+
+	return n;
 }
 
 int tes__part_send_rtcp(struct tes__part *p, const uint8_t *buf, size_t len)

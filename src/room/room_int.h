@@ -153,6 +153,9 @@ bool tes__key_start(const struct tes__stream *st, const struct tes_rtp_hdr *h,
 		    uint16_t *width, uint16_t *height);
 int tes__part_send_rtcp(struct tes__part *p, const uint8_t *buf,
 			size_t len);
+/* a PLI for media_ssrc from st's SSRC, counted in pli_out once sent */
+int tes__part_send_pli(struct tes__part *p, const struct tes__stream *st,
+		       uint32_t media_ssrc);
 struct tes__stream *tes__part_stream_by_pt(struct tes__part *p, uint8_t pt);
 const char *tes__part_state_name(enum tes__part_state s);
 
