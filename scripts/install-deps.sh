@@ -30,6 +30,7 @@ pkgs=(
 	libwebsockets-evlib-uv libjansson-dev libfyaml-dev
 	libvpx-dev libopenh264-dev libopus-dev libyuv-dev libpng-dev
 	libavformat-dev libhiredis-dev libspandsp-dev libspeexdsp-dev
+	libsofia-sip-ua-dev
 )
 test_pkgs=(clang libclang-rt-14-dev chromium ffmpeg time)
 bench_pkgs=(janus ffmpeg time clang libclang-rt-14-dev)

@@ -18,6 +18,7 @@
 #include "net/ice.h"
 #include "room/room.h"
 #include "signal/signal.h"
+#include "sip/sip.h"
 #include "srtp/srtp.h"
 
 static const char DEFAULT_CONF[] = "conf/tessera.yaml";
@@ -50,6 +51,7 @@ struct app {
 	struct tes_ice_server *ice;
 	struct tes_rooms *rooms;
 	struct tes_signal *http;
+	struct tes_sip *sip;
 	bool stopping;
 };
 
@@ -197,6 +199,9 @@ static void on_signal(uv_signal_t *sig, int signum)
 	tes_signal_close(app->http);
 	tes_rooms_close(app->rooms);
 	app->rooms = NULL;
+	/* after the rooms: their SIP participants' BYEs go out first */
+	tes_sip_close(app->sip);
+	app->sip = NULL;
 	tes_ice_server_close(app->ice);
 	app->ice = NULL;
 	uv_close((uv_handle_t *)&app->sigint, NULL);
@@ -252,6 +257,13 @@ static int start(struct app *app)
 			       app->rooms);
 	if (err)
 		return err;
+	if (app->conf.sip_enabled) {
+		err = tes_sip_alloc(&app->sip, &app->loop, &app->conf,
+				    tes_rooms_sip_event, app->rooms);
+		if (err)
+			return err;
+		tes_rooms_set_sip(app->rooms, app->sip);
+	}
 
 	uv_signal_init(&app->loop, &app->sigint);
 	uv_signal_init(&app->loop, &app->sigterm);

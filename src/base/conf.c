@@ -30,6 +30,7 @@ enum key_type {
 	KEY_ROOM_MODES,
 	KEY_SECRET,
 	KEY_SECRET_FILE,
+	KEY_SRTP,
 };
 
 struct key_def {
@@ -60,6 +61,15 @@ static const struct key_def keys[] = {
 	{"media", "listen", KEY_ADDR, OFF(media_listen), 0, 0},
 	{"media", "port", KEY_U16, OFF(media_port), 1, 65535},
 	{"media", "announce", KEY_ADDR, OFF(media_announce), 0, 0},
+	{"sip", "enabled", KEY_BOOL, OFF(sip_enabled), 0, 0},
+	{"sip", "listen", KEY_ADDR, OFF(sip_listen), 0, 0},
+	{"sip", "port", KEY_U16, OFF(sip_port), 1, 65535},
+	{"sip", "rtp_port_min", KEY_U16, OFF(sip_rtp_port_min), 1024, 65534},
+	{"sip", "rtp_port_max", KEY_U16, OFF(sip_rtp_port_max), 1025, 65535},
+	{"sip", "srtp", KEY_SRTP, OFF(sip_srtp), 0, 0},
+	{"sip", "open_rooms", KEY_BOOL, OFF(sip_open_rooms), 0, 0},
+	{"sip", "media_timeout_s", KEY_U32, OFF(sip_media_timeout_s), 5,
+	 3600},
 	{"ice", "consent_timeout_ms", KEY_U32, OFF(consent_timeout_ms), 1000,
 	 600000},
 	{"ice", "connect_timeout_ms", KEY_U32, OFF(connect_timeout_ms), 1000,
@@ -403,6 +413,16 @@ static void set_value(struct loader *ld, void *base, const struct key_def *k,
 		strcpy(dst, s);
 		break;
 
+	case KEY_SRTP:
+		if (strcmp(s, "off") && strcmp(s, "optional") &&
+		    strcmp(s, "mandatory")) {
+			err_at(ld, val, "%s.%s must be off, optional or "
+			       "mandatory, not \"%s\"", k->section, k->name, s);
+			return;
+		}
+		strcpy(dst, s);
+		break;
+
 	case KEY_CODEC:
 		if (strcasecmp(s, "VP8") && strcasecmp(s, "H264")) {
 			err_at(ld, val, "%s.%s must be VP8 or H264, not \"%s\"",
@@ -632,6 +652,19 @@ static void check_auth(struct loader *ld)
 	}
 }
 
+/* a SIP call takes a port pair per m-line: the range must hold one */
+static void check_sip(struct loader *ld)
+{
+	const struct tes_conf *c = ld->c;
+
+	if (c->sip_rtp_port_max < c->sip_rtp_port_min + 3) {
+		fprintf(ld->errout, "%s: error: sip.rtp_port_max (%u) must be "
+			"at least sip.rtp_port_min + 3 (%u)\n", ld->name,
+			c->sip_rtp_port_max, c->sip_rtp_port_min + 3);
+		ld->errors++;
+	}
+}
+
 static void load_root(struct loader *ld, struct fy_node *root)
 {
 	struct fy_node_pair *p;
@@ -658,8 +691,8 @@ static void load_root(struct loader *ld, struct fy_node *root)
 			known |= !strcmp(keys[i].section, name);
 		if (!known) {
 			err_at(ld, kn, "unknown section \"%s\" (known: log, "
-			       "http, auth, media, ice, rooms, mixer, "
-			       "recording, profiles)", name ? name : "?");
+			       "http, auth, sip, media, ice, rooms, "
+			       "mixer, recording, profiles)", name ? name : "?");
 			continue;
 		}
 		load_section(ld, name, fy_node_pair_value(p));
@@ -698,6 +731,7 @@ static int load_doc(struct loader *ld, const char *text, size_t len)
 		fy_document_destroy(doc);
 		check_recording(ld);
 		check_auth(ld);
+		check_sip(ld);
 	}
 
 	if (diag)
@@ -717,6 +751,12 @@ void tes_conf_defaults(struct tes_conf *c)
 	c->http_rate_per_s = 50;
 	c->http_rate_burst = 200;
 	c->auth_clock_skew_s = 5;
+	strcpy(c->sip_listen, "127.0.0.1");
+	c->sip_port = 5060;
+	c->sip_rtp_port_min = 20000;
+	c->sip_rtp_port_max = 20999;
+	strcpy(c->sip_srtp, "optional");
+	c->sip_media_timeout_s = 30;
 	strcpy(c->media_listen, "127.0.0.1");
 	c->media_port = 40000;
 	strcpy(c->media_announce, "127.0.0.1");

@@ -80,6 +80,24 @@ struct tes_conf {
 	uint16_t media_port;                   /**< media.port (one UDP port) */
 	char media_announce[TES_CONF_ADDR_MAX]; /**< media.announce (ICE
 						     candidate address) */
+	bool sip_enabled;                      /**< sip.enabled: answer SIP
+						    calls */
+	char sip_listen[TES_CONF_ADDR_MAX];    /**< sip.listen (UDP and TCP) */
+	uint16_t sip_port;                     /**< sip.port */
+	uint16_t sip_rtp_port_min;             /**< sip.rtp_port_min: plain
+						    RTP port range of SIP
+						    calls (a pair per m-line) */
+	uint16_t sip_rtp_port_max;             /**< sip.rtp_port_max */
+	char sip_srtp[12];                     /**< sip.srtp: off, optional
+						    (SDES when offered) or
+						    mandatory */
+	bool sip_open_rooms;                   /**< sip.open_rooms: a call
+						    may open a room nobody is
+						    in (else 404, unless the
+						    room is in rooms.modes) */
+	uint32_t sip_media_timeout_s;          /**< sip.media_timeout_s: a
+						    call that sends nothing
+						    this long is hung up */
 	uint32_t consent_timeout_ms;           /**< ice.consent_timeout_ms */
 	uint32_t connect_timeout_ms;           /**< ice.connect_timeout_ms */
 	char default_mode[TES_CONF_NAME_MAX];  /**< rooms.default_mode */

@@ -236,13 +236,14 @@ static int layer_of(struct tes__part *p, struct tes__stream *st,
 	return -1;
 }
 
-static void recv_rtp(struct tes__part *p, uint8_t *buf, size_t len)
+static void recv_rtp(struct tes__part *p, struct tes_srtp *srtp, uint8_t *buf,
+		     size_t len)
 {
 	struct tes_rtp_hdr h;
 	struct tes__stream *st;
 	int err, layer;
 
-	err = tes_srtp_unprotect_rtp(p->srtp, buf, &len);
+	err = srtp ? tes_srtp_unprotect_rtp(srtp, buf, &len) : 0;
 	if (unprotect_failed(p, err, "SRTP"))
 		return;
 
@@ -253,6 +254,10 @@ static void recv_rtp(struct tes__part *p, uint8_t *buf, size_t len)
 		return;
 	}
 
+	if (p->sip && p->sip->dtmf_pt && h.pt == p->sip->dtmf_pt) {
+		p->cnt.rtp_in++;
+		return; /* RFC 4733 events: not wired yet */
+	}
 	st = tes__part_stream_by_pt(p, h.pt);
 	if (!st || !st->we_recv) {
 		p->cnt.drop_unknown_pt++;
@@ -348,13 +353,14 @@ static void send_rr(struct tes__part *p, uint64_t now)
 		(void)tes__part_send_rtcp(p, buf, (size_t)len);
 }
 
-static void recv_rtcp(struct tes__part *p, uint8_t *buf, size_t len)
+static void recv_rtcp(struct tes__part *p, struct tes_srtp *srtp,
+		      uint8_t *buf, size_t len)
 {
 	struct tes_rtcp_iter it;
 	struct tes_rtcp_pkt pkt;
 	int err;
 
-	err = tes_srtp_unprotect_rtcp(p->srtp, buf, &len);
+	err = srtp ? tes_srtp_unprotect_rtcp(srtp, buf, &len) : 0;
 	if (unprotect_failed(p, err, "SRTCP"))
 		return;
 
@@ -408,9 +414,20 @@ static void pkt_handler(enum tes_pkt_kind kind, uint8_t *buf, size_t len,
 	}
 
 	if (kind == TES_PKT_RTP)
-		recv_rtp(p, buf, len);
+		recv_rtp(p, p->srtp, buf, len);
 	else
-		recv_rtcp(p, buf, len);
+		recv_rtcp(p, p->srtp, buf, len);
+}
+
+void tes__part_recv(struct tes__part *p, struct tes_srtp *srtp, bool rtcp,
+		    uint8_t *buf, size_t len)
+{
+	if (p->state == TES__PART_FAILED)
+		return;
+	if (rtcp)
+		recv_rtcp(p, srtp, buf, len);
+	else
+		recv_rtp(p, srtp, buf, len);
 }
 
 static void selected_handler(const struct sockaddr *addr, void *arg)
@@ -471,7 +488,7 @@ static int send_protected(struct tes__part *p, const uint8_t *buf,
 {
 	int err;
 
-	if (!p->srtp || p->state != TES__PART_CONNECTED)
+	if ((!p->srtp && !p->sip) || p->state != TES__PART_CONNECTED)
 		return -ENOTCONN;
 	if (len > TES_UDP_MAX_DGRAM || more_len > TES_UDP_MAX_DGRAM - len)
 		return -EMSGSIZE;
@@ -480,9 +497,12 @@ static int send_protected(struct tes__part *p, const uint8_t *buf,
 	if (more_len)
 		memcpy(p->txbuf + len, more, more_len);
 	len += more_len;
-	err = rtcp ? tes_srtp_protect_rtcp(p->srtp, p->txbuf, &len)
-		   : tes_srtp_protect_rtp(p->srtp, p->txbuf, &len);
-	if (!err)
+	if (p->sip)
+		err = tes__sip_xmit(p, p->txbuf, len, rtcp);
+	else
+		err = rtcp ? tes_srtp_protect_rtcp(p->srtp, p->txbuf, &len)
+			   : tes_srtp_protect_rtp(p->srtp, p->txbuf, &len);
+	if (!err && !p->sip)
 		err = tes_ice_agent_send(p->ice, p->txbuf, len);
 	if (err)
 		p->cnt.send_errors++;
@@ -558,7 +578,9 @@ void tes__part_tick(struct tes__part *p, uint64_t now)
 
 	if (p->state != TES__PART_CONNECTED &&
 	    now - p->joined_ms > p->conf->connect_timeout_ms) {
-		tes__part_fail(p, "ICE/DTLS did not complete in time");
+		tes__part_fail(p, p->sip ? "the SIP call did not start in time"
+					 : "ICE/DTLS did not complete in "
+					   "time");
 		return;
 	}
 
@@ -571,6 +593,10 @@ void tes__part_tick(struct tes__part *p, uint64_t now)
 			choose_mix_layer(p, &p->streams[i], now);
 	}
 
+	if (p->sip) {
+		tes__sip_tick(p, now);
+		return;
+	}
 	consent = tes_ice_agent_consent_ms(p->ice);
 	if (consent && now - consent > p->conf->consent_timeout_ms)
 		tes__part_fail(p, "consent expired: no ICE checks from the "
@@ -583,6 +609,7 @@ static void part_destructor(void *data)
 
 	tes__mixin_detach(p);
 	tes__sfu_part_free(p);
+	tes__sip_free(p);
 	if (p->dtls)
 		tes_dtls_close(p->dtls);
 	p->dtls = tes_deref(p->dtls);
@@ -621,10 +648,142 @@ static void add_stream(struct tes__part *p, const struct tes_sdp_neg_media *m)
 			 m->codec.clock);
 }
 
+/* the media of a participant, for its room's mode */
+static int attach_media(struct tes__part *p, struct tes__room *room,
+			struct tes__mixctx *ctx,
+			const struct tes_sdp_answer *ans,
+			const struct tes_sdp_local *local, char *err,
+			size_t errlen)
+{
+	int e;
+
+	for (size_t i = 0; i < ans->n_media; i++)
+		add_stream(p, &ans->media[i]);
+
+	/* a mixed room may turn to forwarding: every participant but an
+	 * echo room's or a SIP one can take forwarded tracks */
+	if ((room->sfu || room->mix) && local) {
+		e = tes__sfu_part_init(p, ans, local);
+		if (e) {
+			snprintf(err, errlen, "out of memory");
+			return e;
+		}
+	}
+	if (room->mix) {
+		e = tes__mixin_alloc(p, ctx);
+		if (e) {
+			snprintf(err, errlen, "cannot mix this participant's "
+				 "media (%s)", strerror(-e));
+			return e;
+		}
+	}
+
+	return 0;
+}
+
+/* A SIP participant: plain RTP transports, SDP of the SIP kind */
+static int sip_alloc(struct tes__part *p, struct tes__room *room,
+		     const struct tes_rooms_deps *deps, struct tes__mixctx *ctx,
+		     uint32_t call, const char *offer, size_t len,
+		     char **answer, char *err, size_t errlen)
+{
+	struct tes_sdp_answer *ans = malloc(sizeof(*ans));
+	int e;
+
+	if (!ans) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	e = tes__sip_setup(p, deps, call, offer, len, ans, answer, err,
+			   errlen);
+	if (e == 1) {
+		/* our offer went out: the media waits for the ACK's answer */
+		free(ans);
+		return 0;
+	}
+	if (!e)
+		e = attach_media(p, room, ctx, ans, NULL, err, errlen);
+	if (!e) {
+		e = tes__sip_start(p, ans);
+		if (e)
+			snprintf(err, errlen, "cannot start media (%s)",
+				 strerror(-e));
+	}
+	if (!e && p->mix)
+		tes__mix_connected(p);
+	free(ans);
+
+	return e;
+}
+
+int tes__part_sip_ack(struct tes__part *p, struct tes__mixctx *ctx,
+		      const char *sdp, size_t len, char *err, size_t errlen)
+{
+	struct tes_sdp_answer *ans;
+	int e;
+
+	if (!p->sip->offered)
+		return 0; /* we answered the INVITE's offer: nothing new */
+	ans = malloc(sizeof(*ans));
+	if (!ans) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	e = tes__sip_answer(p, sdp, len, ans, err, errlen);
+	if (!e)
+		e = attach_media(p, p->room, ctx, ans, NULL, err, errlen);
+	if (!e) {
+		e = tes__sip_start(p, ans);
+		if (e)
+			snprintf(err, errlen, "cannot start media (%s)",
+				 strerror(-e));
+	}
+	if (!e && p->mix)
+		tes__mix_connected(p);
+	free(ans);
+
+	return e;
+}
+
+int tes__part_sip_reinvite(struct tes__part *p, struct tes__mixctx *ctx,
+			   const char *sdp, size_t len, char **answer,
+			   char *err, size_t errlen)
+{
+	struct tes_sdp_answer *ans = malloc(sizeof(*ans));
+	int e;
+
+	if (!ans) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	e = tes__sip_reoffer(p, sdp, len, ans, answer, err, errlen);
+	if (!e) {
+		e = tes__sip_update(p, ans);
+		if (e < 0)
+			snprintf(err, errlen, "cannot apply the new offer "
+				 "(%s)", strerror(-e));
+	}
+	if (e == 1 && p->mix) {
+		/* a new codec: a new decoder and, maybe, profile */
+		tes__mixin_detach(p);
+		e = tes__mixin_alloc(p, ctx);
+		if (e)
+			snprintf(err, errlen, "cannot mix the new codec (%s)",
+				 strerror(-e));
+		else
+			tes__mix_connected(p);
+	}
+	free(ans);
+	if (e && *answer)
+		*answer = tes_deref(*answer);
+
+	return e > 0 ? 0 : e;
+}
+
 int tes__part_alloc(struct tes__part **pp, struct tes__room *room,
 		    const struct tes_rooms_deps *deps, struct tes__mixctx *ctx,
-		    const char *offer, size_t len, char **answer, char *err,
-		    size_t errlen)
+		    uint32_t sip, const char *offer, size_t len,
+		    char **answer, char *err, size_t errlen)
 {
 	struct tes_sdp_session *sess = NULL;
 	struct tes_sdp_answer *ans = NULL;
@@ -648,6 +807,16 @@ int tes__part_alloc(struct tes__part **pp, struct tes__room *room,
 	p->joined_ms = tes_now_ms();
 	p->num = ++room->next_num;
 	tes_rand_str(p->id, TES_PART_ID_LEN);
+
+	if (sip) {
+		e = sip_alloc(p, room, deps, ctx, sip, offer, len, answer, err,
+			      errlen);
+		if (!e) {
+			*pp = p;
+			p = NULL;
+		}
+		goto out;
+	}
 
 	e = tes_sdp_parse(sess, offer, len, err, errlen);
 	if (e)
@@ -692,26 +861,9 @@ int tes__part_alloc(struct tes__part **pp, struct tes__room *room,
 		goto out;
 	}
 
-	for (size_t i = 0; i < ans->n_media; i++)
-		add_stream(p, &ans->media[i]);
-
-	/* a mixed room may turn to forwarding: every participant but an
-	 * echo room's can take forwarded tracks */
-	if (room->sfu || room->mix) {
-		e = tes__sfu_part_init(p, ans, &local);
-		if (e) {
-			snprintf(err, errlen, "out of memory");
-			goto out;
-		}
-	}
-	if (room->mix) {
-		e = tes__mixin_alloc(p, ctx);
-		if (e) {
-			snprintf(err, errlen, "cannot mix this participant's "
-				 "media (%s)", strerror(-e));
-			goto out;
-		}
-	}
+	e = attach_media(p, room, ctx, ans, &local, err, errlen);
+	if (e)
+		goto out;
 
 	sdp = tes_alloc(ANSWER_MAX, NULL);
 	if (!sdp) {

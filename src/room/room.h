@@ -128,6 +128,11 @@ struct tes_part_info {
 	size_t sfu_tracks;       /**< Sfu: tracks it receives (live) */
 	bool sfu_offer_pending;  /**< Sfu: our offer waits for its answer */
 	const struct tes_part_counters *counters; /**< Counters */
+	json_t *sip;             /**< SIP participants: signalling address,
+				      User-Agent, hold, and per m-line our
+				      port, where it sends, SRTP and the
+				      transport's counters (borrowed);
+				      NULL for WebRTC */
 };
 
 /** One cell of a mixed room's current layout. */
@@ -308,6 +313,30 @@ bool tes_room_name_valid(const char *name);
  */
 int tes_part_name_check(const char *name, const char **why);
 
+struct tes_sip;
+struct tes_sip_event;
+
+/**
+ * Take SIP calls: the service that tes_rooms_sip_event() answers through
+ * (it must outlive the registry's participants: close it after
+ * tes_rooms_close()).
+ *
+ * @param r    Registry
+ * @param sip  SIP service (NULL: none)
+ */
+void tes_rooms_set_sip(struct tes_rooms *r, struct tes_sip *sip);
+
+/**
+ * The SIP service's event handler (struct tes_rooms * as arg): an INVITE
+ * joins the room of its request-URI (404 when there is none and SIP may
+ * not open it, 488 when the SDP cannot be answered, 486 when the room is
+ * full), a BYE or CANCEL removes the participant.  Loop thread.
+ *
+ * @param ev   Event
+ * @param arg  Registry
+ */
+void tes_rooms_sip_event(const struct tes_sip_event *ev, void *arg);
+
 /**
  * Join a room with an SDP offer; creates the room if needed.
  *
@@ -398,7 +427,8 @@ int tes_rooms_describe(struct tes_rooms *r, const char *room,
  * @param room  Room name
  * @param mode  "mix" or "sfu"
  * @return 0, -ENOENT no such room, -EINVAL unknown mode, -EPERM an echo
- *         room, or the negative errno of starting the mixer
+ *         room, -EMLINK a room with SIP participants to sfu (they take
+ *         only a mix), or the negative errno of starting the mixer
  */
 int tes_rooms_set_mode(struct tes_rooms *r, const char *room,
 		       const char *mode);

@@ -8,10 +8,13 @@
 
 #include "dtls/dtls.h"
 #include "net/ice.h"
+#include "net/rtpsock.h"
 #include "room/room.h"
 #include "rtp/rtp.h"
 #include "rtp/rxstats.h"
+#include "sdp/crypto.h"
 #include "sdp/sdp.h"
+#include "sip/sip.h"
 #include "srtp/srtp.h"
 
 struct tes__room;
@@ -70,6 +73,39 @@ struct tes__stream {
 	uint64_t mix_choice_ms; /* mix: when the layer was last chosen */
 };
 
+/* One m-line of a SIP participant: its own plain RTP transport. */
+struct tes__sipline {
+	struct tes__part *p;           /* weak: the line is p's */
+	size_t media;                  /* its m-line in the answer */
+	size_t stream;                 /* the stream of p it carries */
+	struct tes_rtp_sock *sock;
+	bool mux;                      /* RTCP on the RTP port */
+	struct tes_srtp *srtp;         /* SDES-SRTP, or NULL: plain RTP */
+	bool has_key;                  /* local_key is set */
+	struct tes_sdes local_key;     /* our SDES key (a=crypto) */
+	struct tes_sdes remote_key;    /* the peer's, of srtp */
+};
+
+/* What a SIP participant has beside a browser's. */
+struct tes__sip {
+	uint32_t call;                 /* the SIP service's call number */
+	bool ended;                    /* the SIP side ended it (no BYE) */
+	struct tes__sipline line[2];   /* audio, video: the accepted
+					  m-lines */
+	size_t n_lines;
+	uint64_t last_rx_ms;           /* the last packet it sent us */
+	uint64_t sess_id;              /* our o= line */
+	uint64_t sess_version;
+	char cname[17];
+	uint32_t audio_ssrc;
+	uint32_t video_ssrc;
+	uint8_t dtmf_pt;               /* telephone-event pt, 0: none */
+	bool offered;                  /* our 2xx carried the offer (the
+					  INVITE had none) */
+	char transport[TES_SIP_ADDR_MAX]; /* "UDP 127.0.0.1:5062" */
+	char user_agent[TES_SIP_NAME_MAX + 1];
+};
+
 /* A participant; owned by the loop thread, listed in its room. */
 struct tes__part {
 	struct tes__part *next;        /* room's list */
@@ -79,9 +115,11 @@ struct tes__part {
 	enum tes__part_state state;
 	char fail_reason[128];
 	uint64_t joined_ms;
-	struct tes_ice_agent *ice;
+	struct tes_ice_agent *ice;     /* NULL for SIP participants */
 	struct tes_dtls *dtls;
 	struct tes_srtp *srtp;
+	struct tes__sip *sip;          /* SIP participants: plain RTP per
+					  m-line, SDES keys, the call */
 	const struct tes_conf *conf;
 	struct tes__stream streams[2]; /* audio, video (by kind) */
 	size_t n_streams;
@@ -137,11 +175,22 @@ struct tes__room {
 void tes__totals_part(struct tes_rooms_totals *t, const struct tes__part *p);
 void tes__totals_mix(struct tes_rooms_totals *t, struct tes__mix *m);
 
-/* participant.c */
+/* participant.c; sip: the call number of a SIP participant (its offer
+ * is a SIP one, may be empty), 0 for WebRTC */
 int tes__part_alloc(struct tes__part **pp, struct tes__room *room,
 		    const struct tes_rooms_deps *deps, struct tes__mixctx *ctx,
-		    const char *offer, size_t len, char **answer, char *err,
-		    size_t errlen);
+		    uint32_t sip, const char *offer, size_t len,
+		    char **answer, char *err, size_t errlen);
+/* a SIP participant's ACK (with the answer when we offered) */
+int tes__part_sip_ack(struct tes__part *p, struct tes__mixctx *ctx,
+		      const char *sdp, size_t len, char *err, size_t errlen);
+/* a SIP participant's re-INVITE: *answer the SDP to send on success */
+int tes__part_sip_reinvite(struct tes__part *p, struct tes__mixctx *ctx,
+			   const char *sdp, size_t len, char **answer,
+			   char *err, size_t errlen);
+/* a datagram that arrived for p, SRTP-protected with srtp (NULL: plain) */
+void tes__part_recv(struct tes__part *p, struct tes_srtp *srtp, bool rtcp,
+		    uint8_t *buf, size_t len);
 void tes__part_fail(struct tes__part *p, const char *reason);
 void tes__part_tick(struct tes__part *p, uint64_t now);
 int tes__part_send_rtp(struct tes__part *p, const uint8_t *buf, size_t len);
@@ -255,6 +304,29 @@ size_t tes__sfu_tracks(const struct tes__part *p);
 void tes__sfu_view(struct tes__part *q, const char *pub, unsigned w,
 		   unsigned h);
 bool tes__sfu_offer_pending(const struct tes__part *p);
+
+/* sippart.c: a SIP participant's transports and offer/answer */
+int tes__sip_setup(struct tes__part *p, const struct tes_rooms_deps *deps,
+		   uint32_t call, const char *offer, size_t len,
+		   struct tes_sdp_answer *ans, char **sdp, char *err,
+		   size_t errlen);
+int tes__sip_start(struct tes__part *p, const struct tes_sdp_answer *ans);
+int tes__sip_answer(struct tes__part *p, const char *sdp, size_t len,
+		    struct tes_sdp_answer *ans, char *err, size_t errlen);
+int tes__sip_reoffer(struct tes__part *p, const char *sdp, size_t len,
+		     struct tes_sdp_answer *ans, char **sdp_out, char *err,
+		     size_t errlen);
+/* a re-INVITE's answer takes effect: 1 when a codec changed (the mixer's
+ * input must be made again), 0, or -errno */
+int tes__sip_update(struct tes__part *p, const struct tes_sdp_answer *ans);
+bool tes__sip_on_hold(const struct tes__part *p);
+int tes__sip_xmit(struct tes__part *p, uint8_t *buf, size_t len, bool rtcp);
+void tes__sip_tick(struct tes__part *p, uint64_t now);
+void tes__sip_free(struct tes__part *p);
+const char *tes__sip_remote(const struct tes__part *p);
+/* what GET /rooms/{room} shows of a SIP participant (new reference), or
+ * NULL for a WebRTC one */
+json_t *tes__sip_info(const struct tes__part *p);
 
 /* echo.c: the echo room mode */
 void tes__echo_rtp(struct tes__part *p, struct tes__stream *st, uint8_t *buf,

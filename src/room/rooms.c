@@ -31,6 +31,7 @@ struct tes_rooms {
 	uint64_t trimmed_ms;       /* ... the last time */
 	struct tes_rooms_totals gone; /* counted by participants that left
 					 and mixers that closed; joins */
+	struct tes_sip *sip;       /* SIP calls, or NULL */
 };
 
 static void watch_layouts(struct tes_rooms *r);
@@ -144,6 +145,10 @@ static void part_remove(struct tes_rooms *r, struct tes__room *rm,
 		 (unsigned long long)p->cnt.srtp_replay,
 		 (unsigned long long)p->cnt.drop_malformed);
 	tes__sfu_leaving(p);
+	if (p->sip && !p->sip->ended && r->sip) {
+		p->sip->ended = true;
+		tes_sip_hangup(r->sip, p->sip->call, why);
+	}
 	tes__part_event(p, json_pack("{s:s,s:s}", "type", "closed", "reason",
 				     why));
 	tes__totals_part(&r->gone, p);
@@ -198,6 +203,12 @@ static int room_switch(struct tes_rooms *r, struct tes__room *rm, bool sfu,
 	struct tes__mix *m = NULL;
 	int err;
 
+	/* SIP endpoints take one stream each way: they need the mix */
+	for (struct tes__part *p = rm->parts; sfu && !rm->sfu && p;
+	     p = p->next) {
+		if (p->sip)
+			return -EMLINK;
+	}
 	if (rm->sfu != sfu) {
 		if (sfu) {
 			for (struct tes__part *p = rm->parts; p; p = p->next)
@@ -571,9 +582,13 @@ void tes_rooms_close(struct tes_rooms *r)
 	uv_close((uv_handle_t *)&r->watch, close_cb);
 }
 
-void tes_rooms_join(struct tes_rooms *r, const char *room, const char *name,
-		    const char *offer, size_t len,
-		    struct tes_join_result *res)
+static struct tes__part *part_find(struct tes_rooms *r, const char *room,
+				   const char *id);
+
+/* sip: the call number of a SIP participant, 0 for WebRTC */
+static void join(struct tes_rooms *r, const char *room, const char *name,
+		 uint32_t sip, const char *offer, size_t len,
+		 struct tes_join_result *res)
 {
 	struct tes__room *rm;
 	struct tes__part *p = NULL;
@@ -632,7 +647,7 @@ void tes_rooms_join(struct tes_rooms *r, const char *room, const char *name,
 		return;
 	}
 
-	err = tes__part_alloc(&p, rm, &r->deps, &r->mixctx, offer, len,
+	err = tes__part_alloc(&p, rm, &r->deps, &r->mixctx, sip, offer, len,
 			      &res->answer, res->error, sizeof(res->error));
 	if (err) {
 		res->status = err == -ENOMEM ? 503 : 400;
@@ -665,8 +680,146 @@ void tes_rooms_join(struct tes_rooms *r, const char *room, const char *name,
 	r->gone.joins++;
 	res->status = 201;
 	memcpy(res->id, p->id, sizeof(res->id));
-	TES_LOGI("room", "%s/%s: joined as \"%s\" (ufrag %s)", rm->name,
-		 p->id, p->name, tes_ice_agent_ufrag(p->ice));
+	if (p->ice)
+		TES_LOGI("room", "%s/%s: joined as \"%s\" (ufrag %s)",
+			 rm->name, p->id, p->name, tes_ice_agent_ufrag(p->ice));
+	else
+		TES_LOGI("room", "%s/%s: joined as \"%s\" (SIP call %u)",
+			 rm->name, p->id, p->name, sip);
+}
+
+void tes_rooms_join(struct tes_rooms *r, const char *room, const char *name,
+		    const char *offer, size_t len,
+		    struct tes_join_result *res)
+{
+	join(r, room, name, 0, offer, len, res);
+}
+
+void tes_rooms_set_sip(struct tes_rooms *r, struct tes_sip *sip)
+{
+	r->sip = sip;
+}
+
+static struct tes__part *sip_part(struct tes_rooms *r, uint32_t call)
+{
+	for (struct tes__room *rm = r->rooms; rm; rm = rm->next) {
+		for (struct tes__part *p = rm->parts; p; p = p->next) {
+			if (p->sip && p->sip->call == call)
+				return p;
+		}
+	}
+
+	return NULL;
+}
+
+/* a room in rooms.modes is one SIP may open */
+static bool room_configured(const struct tes_conf *c, const char *room)
+{
+	for (size_t i = 0; i < c->n_room_modes; i++) {
+		if (!strcmp(c->room_modes[i].room, room))
+			return true;
+	}
+
+	return false;
+}
+
+static void sip_invite(struct tes_rooms *r, const struct tes_sip_event *ev)
+{
+	const struct tes_conf *c = r->deps.conf;
+	struct tes_join_result res;
+	struct tes__room *rm;
+	struct tes__part *p;
+	char why[300];
+	int status;
+
+	TES_LOGI("room", "SIP call %u: INVITE sip:%s from \"%s\" (%s, %s)",
+		 ev->call, ev->room, ev->from, ev->remote,
+		 ev->user_agent[0] ? ev->user_agent : "no User-Agent");
+	rm = tes_room_name_valid(ev->room) ? room_find(r, ev->room) : NULL;
+	if (!rm && (!tes_room_name_valid(ev->room) ||
+		    (!c->sip_open_rooms && !room_configured(c, ev->room)))) {
+		snprintf(why, sizeof(why), "no room \"%s\"", ev->room);
+		TES_LOGW("room", "SIP call %u: 404: %s", ev->call, why);
+		tes_sip_respond(r->sip, ev->call, 404, why, NULL);
+		return;
+	}
+	if (rm ? rm->sfu : !strcmp(tes_conf_room_mode(c, ev->room), "sfu")) {
+		snprintf(why, sizeof(why), "room %s forwards (sfu): SIP "
+			 "endpoints join mixed rooms", ev->room);
+		TES_LOGW("room", "SIP call %u: 488: %s", ev->call, why);
+		tes_sip_respond(r->sip, ev->call, 488, why, NULL);
+		return;
+	}
+
+	join(r, ev->room, ev->from[0] && !tes_part_name_check(ev->from, NULL)
+				  ? ev->from
+				  : NULL,
+	     ev->call, ev->sdp, ev->sdp_len, &res);
+	status = res.status == 201   ? 200
+		 : res.status == 403 ? 486
+		 : res.status == 503 ? 503
+		 : res.status == 400 ? 488
+				     : 500;
+	if (status != 200) {
+		TES_LOGW("room", "SIP call %u: %d: %s", ev->call, status,
+			 res.error);
+		tes_sip_respond(r->sip, ev->call, status, res.error, NULL);
+		return;
+	}
+	p = part_find(r, ev->room, res.id);
+	if (p) {
+		snprintf(p->sip->transport, sizeof(p->sip->transport), "%s",
+			 ev->remote);
+		snprintf(p->sip->user_agent, sizeof(p->sip->user_agent), "%s",
+			 ev->user_agent);
+	}
+	tes_sip_respond(r->sip, ev->call, 200, NULL, res.answer);
+	tes_deref(res.answer);
+}
+
+void tes_rooms_sip_event(const struct tes_sip_event *ev, void *arg)
+{
+	struct tes_rooms *r = arg;
+	struct tes__part *p;
+	char *answer = NULL, err[256];
+
+	switch (ev->type) {
+	case TES_SIP_INVITE:
+		sip_invite(r, ev);
+		break;
+	case TES_SIP_REINVITE:
+		p = sip_part(r, ev->call);
+		if (!p) {
+			tes_sip_respond(r->sip, ev->call, 481, "no such call",
+					NULL);
+			break;
+		}
+		if (tes__part_sip_reinvite(p, &r->mixctx, ev->sdp, ev->sdp_len,
+					   &answer, err, sizeof(err))) {
+			TES_LOGW("room", "%s/%s: re-INVITE refused (488): %s",
+				 p->room->name, p->id, err);
+			tes_sip_respond(r->sip, ev->call, 488, err, NULL);
+			break;
+		}
+		tes_sip_respond(r->sip, ev->call, 200, NULL, answer);
+		tes_deref(answer);
+		break;
+	case TES_SIP_ACK:
+		p = sip_part(r, ev->call);
+		if (p && tes__part_sip_ack(p, &r->mixctx, ev->sdp, ev->sdp_len,
+					   err, sizeof(err)))
+			tes__part_fail(p, err);
+		break;
+	case TES_SIP_ENDED:
+		p = sip_part(r, ev->call);
+		if (!p)
+			break;
+		p->sip->ended = true;
+		TES_LOGI("room", "%s/%s: SIP call %u ended (%s)",
+			 p->room->name, p->id, ev->call, ev->why);
+		part_remove(r, p->room, p, ev->why);
+		break;
+	}
 }
 
 static struct tes__part *part_find(struct tes_rooms *r, const char *room,
@@ -862,7 +1015,8 @@ int tes_rooms_describe(struct tes_rooms *r, const char *room,
 			.name = p->name,
 			.owner = p->owner,
 			.state = tes__part_state_name(p->state),
-			.remote = tes_ice_agent_remote(p->ice),
+			.remote = p->ice ? tes_ice_agent_remote(p->ice)
+					 : tes__sip_remote(p),
 			.audio_codec = stream_codec(p, TES_MEDIA_AUDIO),
 			.video_codec = stream_codec(p, TES_MEDIA_VIDEO),
 			.srtp = p->srtp_name ? p->srtp_name : "",
@@ -875,10 +1029,13 @@ int tes_rooms_describe(struct tes_rooms *r, const char *room,
 			.sfu_tracks = tes__sfu_tracks(p),
 			.sfu_offer_pending = tes__sfu_offer_pending(p),
 			.counters = &cnt,
+			.sip = tes__sip_info(p),
 		};
 
-		cnt.send_errors += tes_ice_agent_tx_errors(p->ice);
+		if (p->ice)
+			cnt.send_errors += tes_ice_agent_tx_errors(p->ice);
 		ph(&pi, arg);
+		json_decref(pi.sip);
 	}
 
 	return 0;

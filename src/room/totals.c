@@ -51,7 +51,8 @@ void tes__totals_part(struct tes_rooms_totals *t, const struct tes__part *p)
 			*(const uint64_t *)((const char *)&p->cnt + off);
 	}
 	/* as GET /rooms/{room} shows them: with the kernel's refusals */
-	t->cnt.send_errors += tes_ice_agent_tx_errors(p->ice);
+	if (p->ice)
+		t->cnt.send_errors += tes_ice_agent_tx_errors(p->ice);
 }
 
 void tes__totals_mix(struct tes_rooms_totals *t, struct tes__mix *m)

@@ -197,6 +197,8 @@ static void part_to_json(const struct tes_part_info *pi, void *arg)
 				    json_integer(pi->video_age_ms));
 	if (pi->owner && pi->owner[0])
 		json_object_set_new(pj, "owner", json_string(pi->owner));
+	if (pi->sip)
+		json_object_set(pj, "sip", pi->sip);
 	if (pi->sfu)
 		json_object_set_new(pj, "sfu", json_pack(
 			"{s:I,s:b}", "tracks", (json_int_t)pi->sfu_tracks,
@@ -437,6 +439,9 @@ static void set_mode(struct tes_rooms *rooms, const char *room,
 	else if (err == -EPERM)
 		tes__api_error(resp, 409, "room %s is an echo room: its mode "
 			       "cannot change", room);
+	else if (err == -EMLINK)
+		tes__api_error(resp, 409, "room %s has SIP participants, who "
+			       "take one mixed stream: it stays mixed", room);
 	else if (err)
 		tes__api_error(resp, 503, "cannot switch room %s to %s: %s",
 			       room, mode, strerror(-err));

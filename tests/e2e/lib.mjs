@@ -120,12 +120,16 @@ for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
 // Returns { base, httpPort, mediaPort, dir, logFile, log(), stop(), proc }.
 export async function startServer({
   configExtra = '', consentTimeoutMs = 10000, env = {}, mode = 'mix', mixerExtra = '',
-  roomsExtra = '', httpExtra = '', fallback = false,
+  roomsExtra = '', httpExtra = '', fallback = false, sip = false, sipExtra = '',
   layoutsFile = path.join(TESSERA_ROOT, 'conf', 'layouts.yaml'),
 } = {}) {
   if (!fs.existsSync(TESSERA_BIN)) throw new Error(`TESSERA_BIN not found: ${TESSERA_BIN}`);
   const httpPort = await freeTcpPort();
   const mediaPort = await freeUdpPort();
+  // SIP on a free port; each test its own RTP port range (a busy pair is
+  // skipped, so tests running at once only cost each other a retry)
+  const sipPort = sip ? await freeUdpPort() : 0;
+  const rtpMin = 30000 + 2 * Math.floor(Math.random() * 10000);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tessera-e2e-'));
   const configFile = path.join(dir, 'tessera.yaml');
   const logFile = path.join(dir, 'server.log');
@@ -137,6 +141,15 @@ export async function startServer({
     `  port: ${httpPort}`,
     `  web_root: ${path.join(TESSERA_ROOT, 'web')}`,
     httpExtra,
+    sip ? [
+      'sip:',
+      '  enabled: true',
+      '  listen: 127.0.0.1',
+      `  port: ${sipPort}`,
+      `  rtp_port_min: ${rtpMin}`,
+      `  rtp_port_max: ${rtpMin + 199}`,
+      sipExtra,
+    ].join('\n') : '',
     'media:',
     '  listen: 127.0.0.1',
     `  port: ${mediaPort}`,
@@ -176,7 +189,7 @@ export async function startServer({
 
   const base = `http://127.0.0.1:${httpPort}`;
   const server = {
-    base, httpPort, mediaPort, dir, configFile, logFile, proc,
+    base, httpPort, mediaPort, sipPort, dir, configFile, logFile, proc,
     log: () => logText,
     exited: () => exited,
     // SIGTERM, then require exit code 0 within timeoutMs. Returns { code, signal, ms }.
