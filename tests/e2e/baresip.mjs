@@ -406,7 +406,8 @@ export class Baresip {
    * { audio, video }, each null without that stream, else
    * { dir, codecTx, codecRx, menc, secure, local, remote, remoteRtcp,
    *   txPackets, txBytes (RTP payload octets, as RTCP counts them),
-   *   rxPackets (summed over remote sources), rxLost, rtcpRx (SRs seen) }
+   *   rxPackets (summed over remote sources), rxLost, peerSent (the
+   *   packet count in the peers' last RTCP sender reports, 0 before one) }
    * and for video also txFrames, rxFrames (decoded), rxWidth, rxHeight,
    * keyframes.  No command of 1.0.0 gives received bytes.
    */
@@ -529,11 +530,11 @@ export function parseStreamDebug(text, kind) {
     txBytes: num(/^\s+TX: packets=\d+, octets=(\d+)/m) ?? 0,
     rxPackets: 0,
     rxLost: 0,
-    rtcpRx: 0,
+    peerSent: 0,
   };
   for (const m of text.matchAll(/member 0x[0-9a-f]+: lost=(-?\d+)[^\n]*\n\s+IP=\S+ psent=(\d+) rcvd=(\d+)/g)) {
     s.rxLost += Number(m[1]);
-    s.rtcpRx += Number(m[2]) > 0 ? 1 : 0;
+    s.peerSent += Number(m[2]);
     s.rxPackets += Number(m[3]);
   }
   if (kind === 'video') {
