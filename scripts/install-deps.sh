@@ -2,7 +2,11 @@
 # Install what Tessera needs on Debian 12, and only what is missing:
 # one `apt-get update` when something is missing, then `apt-get install`.
 # With --test, also what the test suite needs (Chromium, clang for the
-# fuzzers, ffmpeg/ffprobe, the npm packages of tests/e2e).
+# fuzzers, ffmpeg/ffprobe, baresip as a SIP endpoint, the npm packages of
+# tests/e2e).  baresip-core has every module the SIP tests load (g711,
+# g722, opus, vp8, srtp, fakevideo, ausine, aufile, snapshot, ctrl_tcp,
+# menu, account) and baresip-ffmpeg adds avcodec for H.264; the
+# `baresip` metapackage would also pull in GTK, X11 and GStreamer.
 # With --bench, also the baselines the benchmarks compare against (Janus
 # for bench/audio.sh, ffmpeg and time for bench/mix.sh) and clang with its
 # libFuzzer runtime for bench/fuzz.sh.  The flags combine:
@@ -32,7 +36,8 @@ pkgs=(
 	libavformat-dev libhiredis-dev libspandsp-dev libspeexdsp-dev
 	libsofia-sip-ua-dev
 )
-test_pkgs=(clang libclang-rt-14-dev chromium ffmpeg time)
+test_pkgs=(clang libclang-rt-14-dev chromium ffmpeg time
+	baresip-core baresip-ffmpeg)
 bench_pkgs=(janus ffmpeg time clang libclang-rt-14-dev)
 
 [ $want_test = 1 ] && pkgs+=("${test_pkgs[@]}")
