@@ -1,10 +1,13 @@
 /**
- * @file sdp.h  SDP (RFC 8866) for WebRTC offer/answer (RFC 8829 JSEP).
+ * @file sdp.h  SDP (RFC 8866) offer/answer for WebRTC (RFC 8829 JSEP) and
+ * for SIP-style endpoints (RFC 3264: plain RTP or SDES-SRTP, no ICE).
  *
- * Tessera is always the answerer, ICE-lite (RFC 8445) and the DTLS server
- * (a=setup:passive).  The parser fills fixed-size caller structs and never
- * allocates; the structs are large (see sizeof), so callers put them on the
- * heap.  Strings in the structs are NUL-terminated copies.
+ * With WebRTC peers Tessera is always the answerer, ICE-lite (RFC 8445)
+ * and the DTLS server (a=setup:passive).  With SIP-style endpoints it
+ * answers their offers and makes offers of its own (tes_sdp_*_plain_*).
+ * The parser fills fixed-size caller structs and never allocates; the
+ * structs are large (see sizeof), so callers put them on the heap.
+ * Strings in the structs are NUL-terminated copies.
  */
 #ifndef TES_SDP_H
 #define TES_SDP_H
@@ -12,6 +15,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include "sdp/crypto.h"
 
 /** Capacities of the fixed-size arrays; extra items are ignored. */
 enum {
@@ -25,6 +30,9 @@ enum {
 	TES_SDP_MAX_RIDS = 4,     /**< simulcast streams (RFC 8853) per
 				       m-line; more are ignored */
 	TES_SDP_RID_MAX = 16,     /**< longest rid we keep (longer: ignored) */
+	TES_SDP_MAX_CRYPTO = 4,   /**< a=crypto lines kept per m-line */
+	TES_SDP_ADDR_MAX = 64,    /**< size of an address string (c=,
+				       a=rtcp); longer ones: error */
 };
 
 /** Media type of an m-line. */
@@ -120,6 +128,22 @@ struct tes_sdp_media {
 	char fp_alg[16];           /**< Effective fingerprint hash */
 	char fp[192];              /**< Effective fingerprint ("AB:CD:..") */
 	char setup[16];            /**< Effective a=setup ("actpass"), or "" */
+	char addr[TES_SDP_ADDR_MAX]; /**< Effective c= address (media-level,
+				        else session-level) without a
+				        multicast "/ttl", "" if none */
+	bool addr_ip6;             /**< addr came as "IN IP6" */
+	uint16_t rtcp_port;        /**< a=rtcp port (RFC 3605), 0 if none */
+	char rtcp_addr[TES_SDP_ADDR_MAX]; /**< a=rtcp address, "" if the
+				        line gave none */
+	uint32_t ptime;            /**< a=ptime in ms (a fraction is dropped),
+				        0 if absent or unreadable */
+	struct tes_sdes crypto[TES_SDP_MAX_CRYPTO]; /**< a=crypto lines (RFC
+				        4568) that tes_sdes_parse() took, in
+				        order; RTP protos only */
+	size_t n_crypto;           /**< Number of crypto */
+	size_t n_crypto_ignored;   /**< a=crypto lines skipped: malformed,
+				        refused by tes_sdes_parse() (suite,
+				        MKI, ...) or beyond the capacity */
 	uint32_t fb_wildcard;      /**< TES_FB_* from a=rtcp-fb:* (already
 				        merged into every rtpmap) */
 	struct tes_sdp_rtpmap rtpmap[TES_SDP_MAX_RTPMAP]; /**< Codecs, in
@@ -153,6 +177,8 @@ struct tes_sdp_session {
 	char fp[192];              /**< Session-level fingerprint, or "" */
 	char setup[16];            /**< Session-level a=setup, or "" */
 	bool ice_lite;             /**< a=ice-lite */
+	char addr[TES_SDP_ADDR_MAX]; /**< Session-level c= address, or "" */
+	bool addr_ip6;             /**< addr came as "IN IP6" */
 	char bundle[TES_SDP_MAX_BUNDLE][32]; /**< a=group:BUNDLE mids */
 	size_t n_bundle;           /**< Number of bundle mids (0: no BUNDLE) */
 	struct tes_sdp_media media[TES_SDP_MAX_MEDIA]; /**< m-lines */
