@@ -48,8 +48,8 @@ static const char *const reject_text[] = {
 	[R_ADDR] = "no numeric c= address",
 	[R_SRTP_OFF] = "SRTP is off here",
 	[R_NO_CRYPTO] = "SRTP is required and there is no a=crypto",
-	[R_BAD_CRYPTO] = "only a=crypto we cannot use (we do "
-			 "AES_CM_128_HMAC_SHA1_80 and _32)",
+	[R_BAD_CRYPTO] = ("only a=crypto we cannot use (we do "
+			  "AES_CM_128_HMAC_SHA1_80 and _32)"),
 	[R_CODEC] = "no common codec",
 };
 
