@@ -16,10 +16,16 @@
 struct tes_dtls_cert;
 struct tes_dtls;
 
-/** SRTP protection profiles we negotiate (RFC 5764, RFC 7714). */
+/**
+ * SRTP protection profiles (RFC 5764, RFC 7714), numbered as IANA's
+ * DTLS-SRTP registry.  DTLS negotiates SHA1_80 and GCM; SHA1_32 comes only
+ * from SDES (RFC 4568 a=crypto) keys.
+ */
 enum tes_srtp_profile {
 	TES_SRTP_NONE = 0,
 	TES_SRTP_AES128_CM_SHA1_80 = 1,   /**< IANA 0x0001 */
+	TES_SRTP_AES128_CM_SHA1_32 = 2,   /**< IANA 0x0002: 32-bit SRTP
+					       tag, SRTCP keeps 80 bits */
 	TES_SRTP_AEAD_AES_128_GCM = 7,    /**< IANA 0x0007 */
 };
 

@@ -30,6 +30,7 @@ static const char *profile_name(enum tes_srtp_profile prof)
 {
 	switch (prof) {
 	case TES_SRTP_AES128_CM_SHA1_80: return "SRTP_AES128_CM_SHA1_80";
+	case TES_SRTP_AES128_CM_SHA1_32: return "SRTP_AES128_CM_SHA1_32";
 	case TES_SRTP_AEAD_AES_128_GCM:  return "SRTP_AEAD_AES_128_GCM";
 	default:                         return "";
 	}

@@ -8,18 +8,11 @@
 #include <string.h>
 
 #include "base/base.h"
+#include "sdp/priv.h"
 #include "sdp/sdp.h"
 
-/** Output buffer that remembers running out of space. */
-struct wbuf {
-	char *p;        /**< Buffer */
-	size_t cap;     /**< Its capacity */
-	size_t len;     /**< Bytes written (without NUL) */
-	bool overflow;  /**< A write did not fit */
-};
-
 __attribute__((format(printf, 2, 3)))
-static void put(struct wbuf *w, const char *fmt, ...)
+void tes__put(struct tes__wbuf *w, const char *fmt, ...)
 {
 	va_list ap;
 	int n;
@@ -52,7 +45,7 @@ const char *tes_dir_name(enum tes_dir d)
 	return "?";
 }
 
-static const char *ip_ver(const char *addr)
+const char *tes__ip_ver(const char *addr)
 {
 	return strchr(addr, ':') ? "IP6" : "IP4";
 }
@@ -66,63 +59,64 @@ static const char *ip_ver(const char *addr)
  */
 #define SIMULCAST_START "x-google-start-bitrate=1500"
 
-static void put_codec(struct wbuf *w, const struct tes_sdp_neg_media *nm)
+static void put_codec(struct tes__wbuf *w, const struct tes_sdp_neg_media *nm)
 {
 	const struct tes_sdp_rtpmap *c = &nm->codec;
 	unsigned pt = c->pt;
 
 	switch (c->codec) {
 	case TES_CODEC_OPUS:
-		put(w, "a=rtpmap:%u opus/48000/2\r\n", pt);
-		put(w, "a=fmtp:%u minptime=10;useinbandfec=1\r\n", pt);
+		tes__put(w, "a=rtpmap:%u opus/48000/2\r\n", pt);
+		tes__put(w, "a=fmtp:%u minptime=10;useinbandfec=1\r\n", pt);
 		break;
 	case TES_CODEC_VP8:
-		put(w, "a=rtpmap:%u VP8/90000\r\n", pt);
+		tes__put(w, "a=rtpmap:%u VP8/90000\r\n", pt);
 		if (nm->n_rids)
-			put(w, "a=fmtp:%u %s\r\n", pt, SIMULCAST_START);
+			tes__put(w, "a=fmtp:%u %s\r\n", pt, SIMULCAST_START);
 		break;
 	case TES_CODEC_H264:
-		put(w, "a=rtpmap:%u H264/90000\r\n", pt);
-		put(w, "a=fmtp:%u level-asymmetry-allowed=1;"
+		tes__put(w, "a=rtpmap:%u H264/90000\r\n", pt);
+		tes__put(w, "a=fmtp:%u level-asymmetry-allowed=1;"
 		       "packetization-mode=1;profile-level-id=42e01f%s%s\r\n",
 		    pt, nm->n_rids ? ";" : "",
 		    nm->n_rids ? SIMULCAST_START : "");
 		break;
 	default:
 		/* negotiate never picks these; write what was offered */
-		put(w, "a=rtpmap:%u %s/%" PRIu32 "\r\n", pt, c->name,
+		tes__put(w, "a=rtpmap:%u %s/%" PRIu32 "\r\n", pt, c->name,
 		    c->clock);
 		break;
 	}
 	if (nm->fb & TES_FB_NACK)
-		put(w, "a=rtcp-fb:%u nack\r\n", pt);
+		tes__put(w, "a=rtcp-fb:%u nack\r\n", pt);
 	if (nm->fb & TES_FB_PLI)
-		put(w, "a=rtcp-fb:%u nack pli\r\n", pt);
+		tes__put(w, "a=rtcp-fb:%u nack pli\r\n", pt);
 	if (nm->fb & TES_FB_FIR)
-		put(w, "a=rtcp-fb:%u ccm fir\r\n", pt);
+		tes__put(w, "a=rtcp-fb:%u ccm fir\r\n", pt);
 	if (nm->fb & TES_FB_REMB)
-		put(w, "a=rtcp-fb:%u goog-remb\r\n", pt);
+		tes__put(w, "a=rtcp-fb:%u goog-remb\r\n", pt);
 	if (nm->fb & TES_FB_TWCC)
-		put(w, "a=rtcp-fb:%u transport-cc\r\n", pt);
+		tes__put(w, "a=rtcp-fb:%u transport-cc\r\n", pt);
 	for (int k = 0; k < TES_EXT_COUNT; k++) {
 		if (nm->ext_id[k])
-			put(w, "a=extmap:%u %s\r\n", nm->ext_id[k],
+			tes__put(w, "a=extmap:%u %s\r\n", nm->ext_id[k],
 			    tes_sdp_ext_uri[k]);
 	}
 }
 
-static void put_rejected(struct wbuf *w, const struct tes_sdp_neg_media *nm)
+static void put_rejected(struct tes__wbuf *w,
+			 const struct tes_sdp_neg_media *nm)
 {
-	put(w, "m=%s 0 %s %s\r\n", nm->kind_name,
+	tes__put(w, "m=%s 0 %s %s\r\n", nm->kind_name,
 	    nm->proto[0] ? nm->proto : "UDP/TLS/RTP/SAVPF",
 	    nm->first_fmt[0] ? nm->first_fmt : "0");
-	put(w, "c=IN IP4 0.0.0.0\r\n");
+	tes__put(w, "c=IN IP4 0.0.0.0\r\n");
 	if (nm->mid[0])
-		put(w, "a=mid:%s\r\n", nm->mid);
-	put(w, "a=inactive\r\n");
+		tes__put(w, "a=mid:%s\r\n", nm->mid);
+	tes__put(w, "a=inactive\r\n");
 }
 
-static void put_media(struct wbuf *w, const struct tes_sdp_neg_media *nm,
+static void put_media(struct tes__wbuf *w, const struct tes_sdp_neg_media *nm,
 		      size_t idx, const struct tes_sdp_local *l)
 {
 	char track[64];
@@ -131,26 +125,26 @@ static void put_media(struct wbuf *w, const struct tes_sdp_neg_media *nm,
 		put_rejected(w, nm);
 		return;
 	}
-	put(w, "m=%s %u UDP/TLS/RTP/SAVPF %u\r\n", nm->kind_name, l->port,
+	tes__put(w, "m=%s %u UDP/TLS/RTP/SAVPF %u\r\n", nm->kind_name, l->port,
 	    nm->codec.pt);
-	put(w, "c=IN %s %s\r\n", ip_ver(l->addr), l->addr);
+	tes__put(w, "c=IN %s %s\r\n", tes__ip_ver(l->addr), l->addr);
 	if (nm->mid[0])
-		put(w, "a=mid:%s\r\n", nm->mid);
-	put(w, "a=%s\r\n", tes_dir_name(nm->dir));
-	put(w, "a=ice-ufrag:%s\r\n", l->ice_ufrag);
-	put(w, "a=ice-pwd:%s\r\n", l->ice_pwd);
-	put(w, "a=fingerprint:sha-256 %s\r\n", l->fingerprint);
-	put(w, "a=setup:passive\r\n");
-	put(w, "a=rtcp-mux\r\n");
+		tes__put(w, "a=mid:%s\r\n", nm->mid);
+	tes__put(w, "a=%s\r\n", tes_dir_name(nm->dir));
+	tes__put(w, "a=ice-ufrag:%s\r\n", l->ice_ufrag);
+	tes__put(w, "a=ice-pwd:%s\r\n", l->ice_pwd);
+	tes__put(w, "a=fingerprint:sha-256 %s\r\n", l->fingerprint);
+	tes__put(w, "a=setup:passive\r\n");
+	tes__put(w, "a=rtcp-mux\r\n");
 	if (nm->rtcp_rsize)
-		put(w, "a=rtcp-rsize\r\n");
+		tes__put(w, "a=rtcp-rsize\r\n");
 	put_codec(w, nm);
 	for (size_t i = 0; i < nm->n_rids; i++)
-		put(w, "a=rid:%s recv\r\n", nm->rids[i]);
+		tes__put(w, "a=rid:%s recv\r\n", nm->rids[i]);
 	for (size_t i = 0; i < nm->n_rids; i++)
-		put(w, "%s%s", i ? ";" : "a=simulcast:recv ", nm->rids[i]);
+		tes__put(w, "%s%s", i ? ";" : "a=simulcast:recv ", nm->rids[i]);
 	if (nm->n_rids)
-		put(w, "\r\n");
+		tes__put(w, "\r\n");
 	if (nm->we_send) {
 		const char *stream = nm->msid_stream[0] ? nm->msid_stream
 							: l->stream_id;
@@ -163,15 +157,15 @@ static void put_media(struct wbuf *w, const struct tes_sdp_neg_media *nm,
 		else
 			snprintf(track, sizeof(track), "%s-%zu",
 				 nm->kind_name, idx);
-		put(w, "a=msid:%s %s\r\n", stream, track);
-		put(w, "a=ssrc:%" PRIu32 " cname:%s\r\n", nm->local_ssrc,
+		tes__put(w, "a=msid:%s %s\r\n", stream, track);
+		tes__put(w, "a=ssrc:%" PRIu32 " cname:%s\r\n", nm->local_ssrc,
 		    l->cname);
-		put(w, "a=ssrc:%" PRIu32 " msid:%s %s\r\n", nm->local_ssrc,
+		tes__put(w, "a=ssrc:%" PRIu32 " msid:%s %s\r\n", nm->local_ssrc,
 		    stream, track);
 	}
-	put(w, "a=candidate:1 1 udp 2130706431 %s %u typ host\r\n", l->addr,
-	    l->port);
-	put(w, "a=end-of-candidates\r\n");
+	tes__put(w, "a=candidate:1 1 udp 2130706431 %s %u typ host\r\n",
+		 l->addr, l->port);
+	tes__put(w, "a=end-of-candidates\r\n");
 }
 
 static bool local_ok(const struct tes_sdp_local *l)
@@ -185,32 +179,33 @@ static int build(char *buf, size_t cap, const struct tes_sdp_neg_media *media,
 		 size_t n, bool bundle, uint64_t sess_id, uint64_t version,
 		 const struct tes_sdp_local *l)
 {
-	struct wbuf w = {.p = buf, .cap = cap};
+	struct tes__wbuf w = {.p = buf, .cap = cap};
 	bool any = false;
 
 	if (!buf || !cap || !media || !local_ok(l) || n > TES_SDP_MAX_MEDIA)
 		return -EINVAL;
 	buf[0] = '\0';
 
-	put(&w, "v=0\r\n");
-	put(&w, "o=- %" PRIu64 " %" PRIu64 " IN %s %s\r\n", sess_id, version,
-	    ip_ver(l->addr), l->addr);
-	put(&w, "s=-\r\n");
-	put(&w, "t=0 0\r\n");
-	put(&w, "a=ice-lite\r\n");
+	tes__put(&w, "v=0\r\n");
+	tes__put(&w, "o=- %" PRIu64 " %" PRIu64 " IN %s %s\r\n", sess_id,
+		 version, tes__ip_ver(l->addr), l->addr);
+	tes__put(&w, "s=-\r\n");
+	tes__put(&w, "t=0 0\r\n");
+	tes__put(&w, "a=ice-lite\r\n");
 	if (bundle) {
 		for (size_t i = 0; i < n; i++) {
 			const struct tes_sdp_neg_media *nm = &media[i];
 
 			if (!nm->accepted || !nm->mid[0])
 				continue;
-			put(&w, "%s %s", any ? "" : "a=group:BUNDLE", nm->mid);
+			tes__put(&w, "%s %s", any ? "" : "a=group:BUNDLE",
+				 nm->mid);
 			any = true;
 		}
 		if (any)
-			put(&w, "\r\n");
+			tes__put(&w, "\r\n");
 	}
-	put(&w, "a=msid-semantic: WMS %s\r\n", l->stream_id);
+	tes__put(&w, "a=msid-semantic: WMS %s\r\n", l->stream_id);
 	for (size_t i = 0; i < n; i++)
 		put_media(&w, &media[i], i, l);
 

@@ -237,3 +237,42 @@ int tes_sdes_write(char *buf, size_t cap, const struct tes_sdes *c)
 
 	return n < 0 || (size_t)n >= cap ? -ENOSPC : n;
 }
+
+int tes_sdes_new_key(struct tes_sdes *c, uint32_t tag,
+		     enum tes_sdes_suite suite)
+{
+	size_t want = 0;
+	int err;
+
+	if (!c || !tag || tag > 999999999)
+		return -EINVAL;
+	for (size_t i = 0; i < TES_ARRAY_SIZE(suites); i++) {
+		if (suites[i].suite == suite)
+			want = suites[i].key_len;
+	}
+	if (!want)
+		return -EINVAL;
+	memset(c, 0, sizeof(*c));
+	c->tag = tag;
+	c->suite = suite;
+	c->key_len = want;
+	err = tes_random(c->key, want);
+	if (err)
+		memset(c, 0, sizeof(*c));
+
+	return err;
+}
+
+unsigned tes_sdes_srtp_profile(enum tes_sdes_suite s)
+{
+	switch (s) {
+	case TES_SDES_AES_CM_128_HMAC_SHA1_80:
+		return 1;
+	case TES_SDES_AES_CM_128_HMAC_SHA1_32:
+		return 2;
+	case TES_SDES_AEAD_AES_128_GCM:
+		return 7;
+	default:
+		return 0;
+	}
+}

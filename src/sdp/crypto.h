@@ -69,6 +69,29 @@ int tes_sdes_parse(struct tes_sdes *c, const char *v, size_t len, char *err,
 int tes_sdes_write(char *buf, size_t cap, const struct tes_sdes *c);
 
 /**
+ * Fill in a fresh random key for our side of an a=crypto line.
+ *
+ * @param c      Receives tag, suite and key (the rest is cleared)
+ * @param tag    Tag (the offer's, when answering: RFC 4568 5.1.2)
+ * @param suite  Crypto suite
+ * @return 0, -EINVAL (unknown suite or tag), or an error of the random
+ *         source
+ */
+int tes_sdes_new_key(struct tes_sdes *c, uint32_t tag,
+		     enum tes_sdes_suite suite);
+
+/**
+ * The SRTP protection profile of a suite, numbered as IANA's DTLS-SRTP
+ * registry, which enum tes_srtp_profile of dtls/dtls.h follows (sdp may
+ * not include dtls: the caller casts).
+ *
+ * @param s  Suite
+ * @return 1 (AES_CM_128_HMAC_SHA1_80), 2 (_32), 7 (AEAD_AES_128_GCM), or
+ *         0 when there is no such profile (AES_256_CM_HMAC_SHA1_80)
+ */
+unsigned tes_sdes_srtp_profile(enum tes_sdes_suite s);
+
+/**
  * Name of a suite as a=crypto writes it.
  *
  * @param s  Suite

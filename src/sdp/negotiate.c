@@ -9,6 +9,7 @@
 #include <strings.h>
 
 #include "base/base.h"
+#include "sdp/priv.h"
 #include "sdp/sdp.h"
 
 /** URIs of the TES_EXT_* extensions (RFC 8285 a=extmap). */
@@ -41,14 +42,8 @@ static int fail(char *err, size_t errlen, const char *fmt, ...)
 	return -EPROTO;
 }
 
-/**
- * Find "key=value" in an fmtp parameter list ("a=1;b=2", blanks allowed
- * after ';').
- *
- * @return true with *v and *vn set to the value, false when absent
- */
-static bool fmtp_get(const char *fmtp, const char *key, const char **v,
-		     size_t *vn)
+bool tes__fmtp_get(const char *fmtp, const char *key, const char **v,
+		   size_t *vn)
 {
 	size_t kn = strlen(key);
 	const char *p = fmtp;
@@ -88,11 +83,11 @@ static int h264_rank(const char *fmtp)
 	size_t vn;
 	int b[3];
 
-	if (!fmtp_get(fmtp, "packetization-mode", &v, &vn) ||
+	if (!tes__fmtp_get(fmtp, "packetization-mode", &v, &vn) ||
 	    vn != 1 || v[0] != '1')
 		return 0;
 	/* absent profile-level-id means 420010 (RFC 6184 8.1) */
-	if (!fmtp_get(fmtp, "profile-level-id", &v, &vn))
+	if (!tes__fmtp_get(fmtp, "profile-level-id", &v, &vn))
 		return 1;
 	if (vn != 6)
 		return 0;
@@ -172,7 +167,7 @@ static void choose_exts(struct tes_sdp_neg_media *nm,
 	}
 }
 
-static enum tes_dir answer_dir(enum tes_dir offered)
+enum tes_dir tes__answer_dir(enum tes_dir offered)
 {
 	switch (offered) {
 	case TES_DIR_SENDONLY:
@@ -235,7 +230,7 @@ static void negotiate_media(struct tes_sdp_neg_media *nm,
 	kind_sending = &sending[m->kind == TES_MEDIA_VIDEO];
 	nm->local_ssrc = m->kind == TES_MEDIA_VIDEO ? local->video_ssrc :
 						      local->audio_ssrc;
-	nm->dir = answer_dir(m->dir);
+	nm->dir = tes__answer_dir(m->dir);
 	if (*kind_sending) {
 		if (nm->dir == TES_DIR_SENDRECV)
 			nm->dir = TES_DIR_RECVONLY;

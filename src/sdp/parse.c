@@ -213,6 +213,51 @@ static int parse_origin(struct pstate *st, struct cur *c)
 	return 0;
 }
 
+/** "IN IP4" / "IN IP6": the address types we use (IP6 sets *ip6). */
+static bool addr_type(const char *nt, size_t nn, const char *at, size_t an,
+		      bool *ip6)
+{
+	if (!tok_eq(nt, nn, "IN"))
+		return false;
+	*ip6 = tok_eq(at, an, "IP6");
+
+	return *ip6 || tok_eq(at, an, "IP4");
+}
+
+/*
+ * c=IN IP4 <address> (RFC 8866 5.7), session- or media-level.  Other
+ * network or address types leave the address unset; a multicast
+ * "/ttl[/count]" suffix is dropped.
+ */
+static int parse_conn(struct pstate *st, struct cur *c)
+{
+	const char *t[3], *slash;
+	size_t tn[3];
+	bool ip6;
+
+	/* a c= of an m-line beyond our capacity */
+	if (st->in_media && !st->m)
+		return 0;
+	for (int i = 0; i < 3; i++) {
+		if (!next_tok(c, &t[i], &tn[i]))
+			return fail(st, "bad c= line");
+	}
+	if (!addr_type(t[0], tn[0], t[1], tn[1], &ip6))
+		return 0;
+	slash = memchr(t[2], '/', tn[2]);
+	if (slash)
+		tn[2] = (size_t)(slash - t[2]);
+	if (!tn[2] || !copy_exact(st->m ? st->m->addr : st->s->addr,
+				  TES_SDP_ADDR_MAX, t[2], tn[2]))
+		return fail(st, "bad c= address");
+	if (st->m)
+		st->m->addr_ip6 = ip6;
+	else
+		st->s->addr_ip6 = ip6;
+
+	return 0;
+}
+
 static int parse_mline(struct pstate *st, struct cur *c)
 {
 	struct tes_sdp_session *s = st->s;
@@ -588,6 +633,67 @@ static void attr_simulcast(struct tes_sdp_media *m, struct cur *c)
 	}
 }
 
+/* a=rtcp:<port> [IN IP4 <address>] (RFC 3605) */
+static int attr_rtcp(struct pstate *st, struct cur *c)
+{
+	struct tes_sdp_media *m = st->m;
+	const char *t[4];
+	size_t tn[4];
+	uint64_t port;
+	int n = 0;
+	bool ip6;
+
+	while (n < 4 && next_tok(c, &t[n], &tn[n]))
+		n++;
+	if (!n || !parse_num(t[0], tn[0], 65535, &port))
+		return fail(st, "bad rtcp");
+	m->rtcp_port = (uint16_t)port;
+	if (n == 4 && addr_type(t[1], tn[1], t[2], tn[2], &ip6) &&
+	    !copy_exact(m->rtcp_addr, sizeof(m->rtcp_addr), t[3], tn[3]))
+		return fail(st, "bad rtcp address");
+
+	return 0;
+}
+
+/* a=ptime:<ms>; only advisory (RFC 8866 6.4), so a bad value is ignored */
+static void attr_ptime(struct tes_sdp_media *m, struct cur *c)
+{
+	const char *t, *dot;
+	size_t tn;
+	uint64_t v;
+
+	if (!next_tok(c, &t, &tn))
+		return;
+	dot = memchr(t, '.', tn);
+	if (dot)
+		tn = (size_t)(dot - t);
+	if (parse_num(t, tn, 60000, &v))
+		m->ptime = (uint32_t)v;
+}
+
+/* a=crypto (RFC 4568): an offer may list lines we cannot use next to
+ * ones we can, so a refused line is skipped, not an error */
+static void attr_crypto(struct tes_sdp_media *m, struct cur *c)
+{
+	struct tes_sdes *k = &m->crypto[m->n_crypto];
+	const char *t;
+	size_t tn;
+
+	if (!is_rtp_proto(m->proto))
+		return;
+	rest(c, &t, &tn);
+	if (m->n_crypto >= TES_SDP_MAX_CRYPTO) {
+		m->n_crypto_ignored++;
+		return;
+	}
+	if (tes_sdes_parse(k, t, tn, NULL, 0)) {
+		memset(k, 0, sizeof(*k));
+		m->n_crypto_ignored++;
+		return;
+	}
+	m->n_crypto++;
+}
+
 /* b=AS:<kbit/s> or b=TIAS:<bit/s> of an m-line */
 static int parse_bandwidth(struct pstate *st, struct cur *c)
 {
@@ -684,6 +790,12 @@ static int attr_media(struct pstate *st, const char *name, size_t nn,
 		st->msid_attr = true;
 	} else if (tok_eq(name, nn, "simulcast")) {
 		attr_simulcast(m, c);
+	} else if (tok_eq(name, nn, "rtcp")) {
+		return attr_rtcp(st, c);
+	} else if (tok_eq(name, nn, "ptime")) {
+		attr_ptime(m, c);
+	} else if (tok_eq(name, nn, "crypto")) {
+		attr_crypto(m, c);
 	}
 
 	return 0;
@@ -751,6 +863,8 @@ static int parse_line(struct pstate *st, const char *p, size_t n)
 		return parse_attr(st, &c);
 	case 'b':
 		return parse_bandwidth(st, &c);
+	case 'c':
+		return parse_conn(st, &c);
 	default:
 		return 0;
 	}
@@ -783,6 +897,10 @@ static void finish_media(struct tes_sdp_session *s, struct tes_sdp_media *m)
 	}
 	if (!m->setup[0])
 		memcpy(m->setup, s->setup, sizeof(m->setup));
+	if (!m->addr[0]) {
+		memcpy(m->addr, s->addr, sizeof(m->addr));
+		m->addr_ip6 = s->addr_ip6;
+	}
 }
 
 int tes_sdp_parse(struct tes_sdp_session *s, const char *sdp, size_t len,

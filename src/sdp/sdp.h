@@ -1,10 +1,13 @@
 /**
- * @file sdp.h  SDP (RFC 8866) for WebRTC offer/answer (RFC 8829 JSEP).
+ * @file sdp.h  SDP (RFC 8866) offer/answer for WebRTC (RFC 8829 JSEP) and
+ * for SIP-style endpoints (RFC 3264: plain RTP or SDES-SRTP, no ICE).
  *
- * Tessera is always the answerer, ICE-lite (RFC 8445) and the DTLS server
- * (a=setup:passive).  The parser fills fixed-size caller structs and never
- * allocates; the structs are large (see sizeof), so callers put them on the
- * heap.  Strings in the structs are NUL-terminated copies.
+ * With WebRTC peers Tessera is always the answerer, ICE-lite (RFC 8445)
+ * and the DTLS server (a=setup:passive).  With SIP-style endpoints it
+ * answers their offers and makes offers of its own (tes_sdp_*_plain_*).
+ * The parser fills fixed-size caller structs and never allocates; the
+ * structs are large (see sizeof), so callers put them on the heap.
+ * Strings in the structs are NUL-terminated copies.
  */
 #ifndef TES_SDP_H
 #define TES_SDP_H
@@ -12,6 +15,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include "sdp/crypto.h"
 
 /** Capacities of the fixed-size arrays; extra items are ignored. */
 enum {
@@ -25,6 +30,10 @@ enum {
 	TES_SDP_MAX_RIDS = 4,     /**< simulcast streams (RFC 8853) per
 				       m-line; more are ignored */
 	TES_SDP_RID_MAX = 16,     /**< longest rid we keep (longer: ignored) */
+	TES_SDP_MAX_CRYPTO = 4,   /**< a=crypto lines kept per m-line */
+	TES_SDP_ADDR_MAX = 64,    /**< size of an address string (c=,
+				       a=rtcp); longer ones: error */
+	TES_SDP_PLAIN_PREFS = 4,  /**< codecs per plain preference list */
 };
 
 /** Media type of an m-line. */
@@ -55,6 +64,33 @@ enum tes_sdp_codec {
 	TES_CODEC_H264,   /**< "H264" */
 	TES_CODEC_RTX,    /**< "rtx" (RFC 4588) */
 	TES_CODEC_OTHER,  /**< any other name */
+};
+
+/**
+ * Codecs of plain (SIP-style) offer/answer, as named in preference lists
+ * and in the outcome (tes_sdp_neg_media.plain_codec).
+ */
+enum tes_sdp_plain_codec {
+	TES_PLAIN_NONE,  /**< Ends a preference list; nothing chosen */
+	TES_PLAIN_OPUS,  /**< opus/48000/2 (RFC 7587) */
+	TES_PLAIN_G722,  /**< G722/8000 (static payload type 9) */
+	TES_PLAIN_PCMU,  /**< PCMU/8000 (static payload type 0) */
+	TES_PLAIN_PCMA,  /**< PCMA/8000 (static payload type 8) */
+	TES_PLAIN_H264,  /**< H264/90000, packetization-mode 0 or 1, a
+			      profile a constrained baseline stream
+			      conforms to */
+	TES_PLAIN_VP8,   /**< VP8/90000 */
+};
+
+/** What plain offer/answer does with SDES-SRTP (RFC 4568). */
+enum tes_sdp_srtp {
+	TES_SDP_SRTP_OPTIONAL,   /**< SRTP when a usable a=crypto is offered
+				      (RTP/AVP or RTP/SAVP); RTP/SAVP without
+				      one is rejected.  The default. */
+	TES_SDP_SRTP_OFF,        /**< Plain RTP only: a=crypto on RTP/AVP is
+				      ignored, RTP/SAVP m-lines rejected */
+	TES_SDP_SRTP_MANDATORY,  /**< SRTP only: m-lines without a usable
+				      a=crypto are rejected */
 };
 
 /** a=rtcp-fb feedback types, as a bitmask. */
@@ -120,6 +156,22 @@ struct tes_sdp_media {
 	char fp_alg[16];           /**< Effective fingerprint hash */
 	char fp[192];              /**< Effective fingerprint ("AB:CD:..") */
 	char setup[16];            /**< Effective a=setup ("actpass"), or "" */
+	char addr[TES_SDP_ADDR_MAX]; /**< Effective c= address (media-level,
+				        else session-level) without a
+				        multicast "/ttl", "" if none */
+	bool addr_ip6;             /**< addr came as "IN IP6" */
+	uint16_t rtcp_port;        /**< a=rtcp port (RFC 3605), 0 if none */
+	char rtcp_addr[TES_SDP_ADDR_MAX]; /**< a=rtcp address, "" if the
+				        line gave none */
+	uint32_t ptime;            /**< a=ptime in ms (a fraction is dropped),
+				        0 if absent or unreadable */
+	struct tes_sdes crypto[TES_SDP_MAX_CRYPTO]; /**< a=crypto lines (RFC
+				        4568) that tes_sdes_parse() took, in
+				        order; RTP protos only */
+	size_t n_crypto;           /**< Number of crypto */
+	size_t n_crypto_ignored;   /**< a=crypto lines skipped: malformed,
+				        refused by tes_sdes_parse() (suite,
+				        MKI, ...) or beyond the capacity */
 	uint32_t fb_wildcard;      /**< TES_FB_* from a=rtcp-fb:* (already
 				        merged into every rtpmap) */
 	struct tes_sdp_rtpmap rtpmap[TES_SDP_MAX_RTPMAP]; /**< Codecs, in
@@ -153,6 +205,8 @@ struct tes_sdp_session {
 	char fp[192];              /**< Session-level fingerprint, or "" */
 	char setup[16];            /**< Session-level a=setup, or "" */
 	bool ice_lite;             /**< a=ice-lite */
+	char addr[TES_SDP_ADDR_MAX]; /**< Session-level c= address, or "" */
+	bool addr_ip6;             /**< addr came as "IN IP6" */
 	char bundle[TES_SDP_MAX_BUNDLE][32]; /**< a=group:BUNDLE mids */
 	size_t n_bundle;           /**< Number of bundle mids (0: no BUNDLE) */
 	struct tes_sdp_media media[TES_SDP_MAX_MEDIA]; /**< m-lines */
@@ -230,6 +284,46 @@ struct tes_sdp_neg_media {
 				        "" for tes_sdp_local.stream_id */
 	char msid_track[40];       /**< When sending: track id, "" for
 				        "<kind>-<mid>" */
+
+	/* plain (SIP-style) offer/answer only, tes_sdp_negotiate_plain() */
+	enum tes_sdp_plain_codec plain_codec; /**< Chosen codec (codec holds
+				        the offer's rtpmap of it) */
+	char remote_addr[TES_SDP_ADDR_MAX]; /**< Where the peer wants RTP:
+				        the m-line's effective c= (numeric) */
+	char remote_rtcp_addr[TES_SDP_ADDR_MAX]; /**< Where it wants RTCP:
+				        a=rtcp's address, else remote_addr */
+	uint16_t remote_port;      /**< Its RTP port (the m= port) */
+	uint16_t remote_rtcp_port; /**< Its RTCP port: remote_port with
+				        rtcp_mux, else a=rtcp's, else
+				        remote_port + 1 (0 for port 65535) */
+	bool rtcp_mux;             /**< RTCP on the RTP port (RFC 5761): the
+				        offer had a=rtcp-mux, we answer it */
+	bool hold;                 /**< c= was 0.0.0.0 (or ::): RFC 3264's
+				        old hold, we must not send */
+	bool sdes;                 /**< SRTP keyed by a=crypto (RFC 4568) */
+	struct tes_sdes remote_key; /**< With sdes: the peer's a=crypto we
+				        took (the first offered one we can
+				        use); it keys what we receive */
+	struct tes_sdes local_key; /**< With sdes: ours, FILLED BY THE
+				        CALLER before building the answer
+				        (remote_key's tag and suite, a fresh
+				        key: tes_sdes_new_key()) */
+	uint16_t local_port;       /**< Our RTP port, SET BY THE CALLER
+				        before building (RTCP: the same with
+				        rtcp_mux, else local_port + 1) */
+	uint8_t dtmf_pt;           /**< telephone-event/8000 pt (RFC 4733)
+				        we answer too, 0 = none */
+	uint8_t h264_pmode;        /**< H.264 packetization-mode, 0 or 1 */
+	uint8_t h264_profile_idc;  /**< H.264 profile_idc of the offer
+				        (0x42, 0x4d, 0x58 or 0x64) */
+	uint8_t h264_profile_iop;  /**< Its profile-iop byte (constraint
+				        flags; constraint_set3 of level 1b
+				        removed) */
+	uint8_t h264_level_idc;    /**< H.264 level_idc the peer takes,
+				        level 1b as 9 (as H.264 writes it for
+				        High profiles) */
+	uint32_t ptime;            /**< The offer's a=ptime in ms, 0 if
+				        none (we answer 20 for audio) */
 };
 
 /** The negotiated answer; tes_sdp_build_answer() turns it into SDP. */
@@ -246,6 +340,8 @@ struct tes_sdp_answer {
 				        answer bundles every accepted mid */
 	uint64_t sess_id;          /**< Our o= sess-id (random; callers may
 				        overwrite it before building) */
+	bool plain;                /**< Made by tes_sdp_negotiate_plain():
+				        no ICE, no DTLS, no BUNDLE */
 };
 
 /**
@@ -302,6 +398,127 @@ int tes_sdp_build_offer(char *buf, size_t cap,
 			const struct tes_sdp_neg_media *media, size_t n,
 			uint64_t sess_id, uint64_t version,
 			const struct tes_sdp_local *local);
+
+/** Preferences of plain offer/answer; all zero means the defaults. */
+struct tes_sdp_plain_prefs {
+	enum tes_sdp_srtp srtp;  /**< SRTP policy (default OPTIONAL) */
+	enum tes_sdp_plain_codec audio[TES_SDP_PLAIN_PREFS]; /**< Audio
+				      codecs we take, best first, ended by
+				      TES_PLAIN_NONE; empty: opus, G722,
+				      PCMU, PCMA */
+	enum tes_sdp_plain_codec video[TES_SDP_PLAIN_PREFS]; /**< Video
+				      codecs likewise; empty: H264 (what
+				      hardware endpoints want), VP8 */
+};
+
+/**
+ * Negotiate an answer to a SIP-style offer (RFC 3264): plain RTP or
+ * SDES-SRTP (RFC 4568), no ICE, no DTLS, no BUNDLE.
+ *
+ * Protos RTP/AVP, RTP/AVPF, RTP/SAVP and RTP/SAVPF (not UDP/TLS/...:
+ * those are tes_sdp_negotiate()'s).  The first audio and the first video
+ * m-line with a common codec, a numeric c= address and acceptable
+ * keying are accepted; every other m-line is rejected (port 0 in the
+ * answer, proto and first format echoed).  Per accepted m-line: the codec
+ * we prefer among the offered ones (packetization-mode 1 before 0 for
+ * H.264), telephone-event/8000 if offered, the peer's addresses and ports
+ * (rtcp-mux if offered, else a=rtcp, else port + 1), the first usable
+ * a=crypto (AES_CM_128_HMAC_SHA1_80 or _32) when SRTP is used, and the
+ * direction inverted from the offer's; c=0.0.0.0 is hold: we do not send.
+ *
+ * The same function processes the ANSWER to an offer of ours
+ * (tes_sdp_build_plain_offer()): it carries only our payload types and the
+ * m-lines the peer took, so negotiating it like an offer selects the
+ * same codecs, and we_send / we_recv are inverted from the answer's
+ * direction as they are from an offer's.  Check then that remote_key's
+ * tag and suite are those we offered.
+ *
+ * @param ans     Receives the outcome (fully overwritten; plain = true;
+ *                local_key and local_port are left for the caller)
+ * @param offer   Parsed offer (or answer)
+ * @param prefs   Preferences, NULL for the defaults
+ * @param err     Receives a human-readable reason on failure, naming what
+ *                was offered (a SIP 488 can carry it; may be NULL)
+ * @param errlen  Size of err
+ * @return 0, -EINVAL on bad arguments (also a preference list naming a
+ *         codec of the other kind), -EPROTO when nothing can be accepted
+ */
+int tes_sdp_negotiate_plain(struct tes_sdp_answer *ans,
+			    const struct tes_sdp_session *offer,
+			    const struct tes_sdp_plain_prefs *prefs,
+			    char *err, size_t errlen);
+
+/** Our side of a plain description.  Strings must be non-NULL. */
+struct tes_sdp_plain_local {
+	const char *addr;       /**< Our numeric IP for o= and c= (IPv6 if
+				     it contains ':') */
+	const char *cname;      /**< Our RTCP CNAME (a=ssrc cname) */
+	uint32_t audio_ssrc;    /**< SSRC we send audio with */
+	uint32_t video_ssrc;    /**< SSRC we send video with */
+	uint64_t sess_id;       /**< o= sess-id; 0: the answer's random one
+				     (an offer needs one) */
+	uint64_t sess_version;  /**< o= sess-version; raise it with every
+				     new description in a dialog */
+};
+
+/**
+ * Write the answer negotiated by tes_sdp_negotiate_plain() (CRLF line
+ * ends, NUL-terminated): session-level c= with our address; per accepted
+ * m-line our local_port, the offer's proto, the chosen codec's rtpmap and
+ * fmtp (H.264: the offer's packetization-mode and profile, its level or
+ * 3.1 if lower), telephone-event when negotiated, a=ptime:20 for audio,
+ * the direction, a=rtcp-mux when agreed else a=rtcp:local_port+1,
+ * a=crypto with local_key, the offered rtcp-fb we do (nack, nack pli,
+ * ccm fir) for video, and a=ssrc cname when we send.
+ *
+ * @param buf    Output buffer
+ * @param cap    Its capacity (4 KiB is plenty)
+ * @param ans    Plain answer, local_port (and local_key for sdes) set
+ * @param local  Our parameters
+ * @return Length written (without the NUL), -EINVAL on bad arguments
+ *         (not plain, an accepted m-line without local_port or, with
+ *         sdes, without a local_key of remote_key's tag and suite), or
+ *         -ENOSPC when buf is too small
+ */
+int tes_sdp_build_plain_answer(char *buf, size_t cap,
+			       const struct tes_sdp_answer *ans,
+			       const struct tes_sdp_plain_local *local);
+
+/** An offer of ours to a SIP-style endpoint (an INVITE without SDP). */
+struct tes_sdp_plain_offer {
+	struct tes_sdp_plain_local local; /**< Our side; sess_id non-zero */
+	uint16_t audio_port;    /**< Our audio RTP port; 0: no audio */
+	uint16_t video_port;    /**< Our video RTP port; 0: no video */
+	enum tes_sdp_srtp srtp; /**< MANDATORY: RTP/SAVP with a=crypto;
+				     OPTIONAL: RTP/AVP with a=crypto (the
+				     answer decides); OFF: RTP/AVP */
+	struct tes_sdes audio_key; /**< Our audio a=crypto unless srtp is
+				     OFF (tes_sdes_new_key()) */
+	struct tes_sdes video_key; /**< Our video a=crypto likewise */
+	bool rtcp_mux;          /**< Offer a=rtcp-mux; else RTCP is on
+				     port + 1 (announced with a=rtcp) */
+	enum tes_dir dir;       /**< Direction of both m-lines (default
+				     sendrecv) */
+};
+
+/**
+ * Write an offer of ours (CRLF line ends, NUL-terminated): an audio
+ * m-line (opus 111, G722 9, PCMU 0, PCMA 8, telephone-event 101 0-16,
+ * a=ptime:20) and a video m-line (H264 packetization-mode 1 pt 96 and
+ * packetization-mode 0 pt 97, both profile-level-id 42e01f, VP8 98;
+ * rtcp-fb nack, nack pli, ccm fir), each with a=ssrc cname, our crypto
+ * as the policy says, and a=rtcp-mux or a=rtcp.  Negotiate the answer
+ * with tes_sdp_negotiate_plain().
+ *
+ * @param buf  Output buffer
+ * @param cap  Its capacity (4 KiB is plenty)
+ * @param o    What to offer
+ * @return Length written (without the NUL), -EINVAL on bad arguments (no
+ *         m-line, no sess_id, a port of 65535 without rtcp_mux, a key
+ *         missing), or -ENOSPC
+ */
+int tes_sdp_build_plain_offer(char *buf, size_t cap,
+			      const struct tes_sdp_plain_offer *o);
 
 /**
  * Name of a direction as used in SDP.

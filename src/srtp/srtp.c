@@ -77,6 +77,14 @@ static int session_create(srtp_t *sessp, const struct tes_dtls_keys *keys,
 		srtp_crypto_policy_set_aes_cm_128_hmac_sha1_80(&pol.rtp);
 		srtp_crypto_policy_set_aes_cm_128_hmac_sha1_80(&pol.rtcp);
 		break;
+	case TES_SRTP_AES128_CM_SHA1_32:
+		if (keys->key_len != 16 || keys->salt_len != 14)
+			return -EINVAL;
+		/* the 32-bit tag is for SRTP only: SRTCP keeps 80 bits
+		 * (RFC 4568 6.2.2, RFC 5764 4.1.2) */
+		srtp_crypto_policy_set_aes_cm_128_hmac_sha1_32(&pol.rtp);
+		srtp_crypto_policy_set_aes_cm_128_hmac_sha1_80(&pol.rtcp);
+		break;
 	case TES_SRTP_AEAD_AES_128_GCM:
 		if (keys->key_len != 16 || keys->salt_len != 12)
 			return -EINVAL;
@@ -126,6 +134,7 @@ int tes_srtp_alloc(struct tes_srtp **sp, const struct tes_dtls_keys *keys)
 	if (!sp || !keys)
 		return -EINVAL;
 	if (keys->profile != TES_SRTP_AES128_CM_SHA1_80 &&
+	    keys->profile != TES_SRTP_AES128_CM_SHA1_32 &&
 	    keys->profile != TES_SRTP_AEAD_AES_128_GCM)
 		return -EINVAL;
 
@@ -147,6 +156,42 @@ out:
 		s = tes_deref(s);
 	else
 		*sp = s;
+
+	return err;
+}
+
+int tes_srtp_alloc_sdes(struct tes_srtp **sp, enum tes_srtp_profile profile,
+			const uint8_t *local, const uint8_t *remote,
+			size_t len)
+{
+	struct tes_dtls_keys k;
+	int err;
+
+	if (!local || !remote)
+		return -EINVAL;
+	memset(&k, 0, sizeof(k));
+	k.profile = profile;
+	k.key_len = 16;
+	switch (profile) {
+	case TES_SRTP_AES128_CM_SHA1_80:
+	case TES_SRTP_AES128_CM_SHA1_32:
+		k.salt_len = 14;
+		break;
+	case TES_SRTP_AEAD_AES_128_GCM:
+		k.salt_len = 12;
+		break;
+	default:
+		return -EINVAL;
+	}
+	if (len != k.key_len + k.salt_len)
+		return -EINVAL;
+	/* a=crypto's inline key is the master key followed by the salt */
+	memcpy(k.local_key, local, k.key_len);
+	memcpy(k.local_salt, local + k.key_len, k.salt_len);
+	memcpy(k.remote_key, remote, k.key_len);
+	memcpy(k.remote_salt, remote + k.key_len, k.salt_len);
+	err = tes_srtp_alloc(sp, &k);
+	memset(&k, 0, sizeof(k));
 
 	return err;
 }

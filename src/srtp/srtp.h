@@ -44,6 +44,22 @@ int tes_srtp_init(void);
 int tes_srtp_alloc(struct tes_srtp **sp, const struct tes_dtls_keys *keys);
 
 /**
+ * Create an SRTP session pair from SDES keys (RFC 4568 a=crypto): each
+ * side's inline key is its master key followed by its master salt.
+ *
+ * @param sp       Receives the session (tes_deref to free)
+ * @param profile  TES_SRTP_AES128_CM_SHA1_80 or _32 (AES_CM_128_HMAC_SHA1_80
+ *                 or _32), or TES_SRTP_AEAD_AES_128_GCM (AEAD_AES_128_GCM)
+ * @param local    Our key||salt (what we send is protected with it)
+ * @param remote   The peer's key||salt (what we receive)
+ * @param len      Length of each: 30 for AES-CM, 28 for GCM
+ * @return 0, -EINVAL (unknown profile, wrong length), -EPROTO
+ */
+int tes_srtp_alloc_sdes(struct tes_srtp **sp, enum tes_srtp_profile profile,
+			const uint8_t *local, const uint8_t *remote,
+			size_t len);
+
+/**
  * Protect an RTP packet in place.
  *
  * @param s    Session
