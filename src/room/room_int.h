@@ -50,6 +50,10 @@ struct tes__stream {
 	bool we_send;
 	bool we_recv;
 	char codec[48];        /* "VP8/90000" */
+	uint8_t h264_pmode;    /* H.264: packetization-mode it negotiated
+				  (0 single NAL units only, 1), else 0 */
+	uint8_t h264_level_idc; /* H.264: level_idc of its profile-level-id
+				  (31 = 3.1, 9 = 1b), else 0 */
 	/* simulcast we receive: one SSRC per rid, learned from the
 	 * rtp-stream-id extension of the first packets; in_ssrc is the
 	 * last (largest) layer's */
