@@ -32,6 +32,16 @@ struct tes_venc_params {
 	int threads;        /**< Encoder threads (default 1) */
 	int keyint;         /**< Max frames between keyframes (0: only on
 			         demand, plus the first) */
+	int max_nal;        /**< H.264: largest NAL unit in bytes, start
+			         code not counted: pictures are cut into
+			         slices that fit (0: one slice a picture;
+			         else at least TES_H264_MAX_NAL_MIN); VP8
+			         ignores it */
+};
+
+enum {
+	TES_H264_MAX_NAL_MIN = 512, /**< smallest max_nal (openh264 needs
+				         room for a macroblock and more) */
 };
 
 /** Audio encoder settings. */
