@@ -273,6 +273,42 @@ static int send_fu_a(const uint8_t *nal, size_t nlen, size_t max_payload,
 	return err;
 }
 
+int tes_h264_packetize_single(const uint8_t *au, size_t len,
+			      size_t max_payload, tes_pkt_h *h, void *arg,
+			      size_t *dropped)
+{
+	const uint8_t *nal;
+	size_t off = 0, nlen, count = 0, last = SIZE_MAX, skipped = 0;
+	int err = 0;
+
+	if (dropped)
+		*dropped = 0;
+	if (!au || !h || max_payload < MIN_PAYLOAD)
+		return -EINVAL;
+	max_payload = TES_MIN(max_payload, (size_t)TES_PAYLOAD_MAX);
+
+	/* the last NAL unit that is sent carries the marker */
+	for (; tes_h264_next_nal(au, len, &off, &nal, &nlen); count++) {
+		if (nlen <= max_payload)
+			last = count;
+	}
+	if (!count)
+		return -EINVAL;
+
+	off = 0;
+	for (size_t i = 0; i < count && !err; i++) {
+		(void)tes_h264_next_nal(au, len, &off, &nal, &nlen);
+		if (nlen > max_payload)
+			skipped++;
+		else
+			err = h(nal, nlen, i == last, arg);
+	}
+	if (dropped)
+		*dropped = skipped;
+
+	return err;
+}
+
 int tes_h264_packetize(const uint8_t *au, size_t len, size_t max_payload,
 		       bool mode0, tes_pkt_h *h, void *arg)
 {
@@ -280,16 +316,17 @@ int tes_h264_packetize(const uint8_t *au, size_t len, size_t max_payload,
 	size_t off = 0, nlen, count = 0;
 	int err = 0;
 
+	if (mode0) {
+		err = tes_h264_packetize_single(au, len, max_payload, h, arg,
+						&count);
+		return !err && count ? -EMSGSIZE : err;
+	}
 	if (!au || !h || max_payload < MIN_PAYLOAD)
 		return -EINVAL;
 	max_payload = TES_MIN(max_payload, (size_t)TES_PAYLOAD_MAX);
 
-	/* check everything first so that mode 0 sends all or nothing */
-	while (tes_h264_next_nal(au, len, &off, &nal, &nlen)) {
-		if (mode0 && nlen > max_payload)
-			return -EMSGSIZE;
+	while (tes_h264_next_nal(au, len, &off, &nal, &nlen))
 		count++;
-	}
 	if (!count)
 		return -EINVAL;
 
@@ -298,7 +335,7 @@ int tes_h264_packetize(const uint8_t *au, size_t len, size_t max_payload,
 		size_t grp;
 
 		(void)tes_h264_next_nal(au, len, &off, &nal, &nlen);
-		grp = mode0 ? 1 : stap_count(au, len, off, nlen, max_payload);
+		grp = stap_count(au, len, off, nlen, max_payload);
 		if (grp > 1) {
 			err = send_stap_a(au, len, &off, nal, nlen, grp,
 					  i + grp == count, h, arg);

@@ -163,8 +163,8 @@ bool tes_h264_next_nal(const uint8_t *buf, size_t len, size_t *off,
 /**
  * Split one Annex B access unit into RTP payloads.  Mode 1: NAL units that
  * fit go alone or, several consecutive ones together, in a STAP-A; larger
- * ones in evenly sized FU-A fragments.  Mode 0: single NAL units only.  The
- * marker bit is set on the last payload.
+ * ones in evenly sized FU-A fragments.  Mode 0: as
+ * tes_h264_packetize_single().  The marker bit is set on the last payload.
  *
  * @param au           Annex B access unit
  * @param len          Its length
@@ -172,12 +172,34 @@ bool tes_h264_next_nal(const uint8_t *buf, size_t len, size_t *off,
  * @param mode0        packetization-mode 0: single NAL units only
  * @param h            Called for each payload, in order
  * @param arg          Handler argument
- * @return 0, -EINVAL (bad arguments, no NAL unit), -EMSGSIZE (mode 0 and a
- *         NAL unit is larger than max_payload; nothing is sent then), or
- *         what the handler returned
+ * @return 0, -EINVAL (bad arguments, no NAL unit), -EMSGSIZE (mode 0 and
+ *         NAL units larger than max_payload were left out; the others were
+ *         sent), or what the handler returned
  */
 int tes_h264_packetize(const uint8_t *au, size_t len, size_t max_payload,
 		       bool mode0, tes_pkt_h *h, void *arg);
+
+/**
+ * Send one Annex B access unit in single NAL unit mode (RFC 6184
+ * packetization-mode 0): each NAL unit alone in a payload, never
+ * aggregated or fragmented.  A NAL unit larger than max_payload cannot be
+ * sent in this mode: it is left out and counted (the receiver loses that
+ * slice, so the sender should count it and make a keyframe).  The marker
+ * bit is set on the last payload sent.
+ *
+ * @param au           Annex B access unit
+ * @param len          Its length
+ * @param max_payload  Largest payload (>= 3; clamped to TES_PAYLOAD_MAX)
+ * @param h            Called for each payload, in order
+ * @param arg          Handler argument
+ * @param dropped      Receives how many NAL units were left out (may be
+ *                     NULL)
+ * @return 0 (also when all were left out), -EINVAL (bad arguments, no NAL
+ *         unit), or what the handler returned
+ */
+int tes_h264_packetize_single(const uint8_t *au, size_t len,
+			      size_t max_payload, tes_pkt_h *h, void *arg,
+			      size_t *dropped);
 
 /**
  * Read what an H.264 receiver can take from its SDP format parameters
