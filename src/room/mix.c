@@ -32,6 +32,7 @@ enum {
 	LAT_SAMPLES = 1024,       /* latency samples kept for percentiles */
 	SNAPSHOT_US = 1000000,    /* canvas copies for canvas.png */
 	HIST_N = 1024,            /* video packets kept per profile for NACK */
+	LOG_INTERVAL_MS = 5000,   /* rate-limited warnings */
 };
 
 /* A packetized payload of a profile, kept so NACKs can be answered. */
@@ -71,6 +72,10 @@ struct vprof {
 	uint32_t next_id;                /* loop: id of the next payload */
 	uint64_t frames;                 /* loop */
 	uint64_t missed;                 /* loop: ticks skipped, job late */
+	uint64_t nal_dropped;            /* loop: H.264 single NAL unit
+					    mode: NAL units too big for a
+					    packet, left out */
+	struct tes_ratelog rl;           /* loop: its warnings */
 };
 
 /* The room's audio state (refcounted: audio jobs hold it). */
@@ -217,55 +222,101 @@ static uint32_t audio_ts_now(const struct tes__mix *m, uint64_t now_us)
 	       (uint32_t)(since * 48 / 1000);
 }
 
-/* The profiles a participant can receive (its video codec), best
- * bitrate first; returns how many. */
+/* The profiles a participant can receive, best bitrate first; returns
+ * how many (none: why says why, "" when it takes no video) */
 static size_t candidates(const struct tes__mix *m, const struct tes__part *p,
-			 int *idx, uint32_t *kbps)
+			 int *idx, uint32_t *kbps, char *why, size_t whylen)
 {
-	size_t n = 0;
+	struct tes__prof_view pv[TES_CONF_MAX_PROFILES];
 
+	if (why && whylen)
+		why[0] = '\0';
 	for (size_t i = 0; i < p->n_streams; i++) {
 		const struct tes__stream *st = &p->streams[i];
 
 		if (st->kind != TES_MEDIA_VIDEO || !st->we_send)
 			continue;
 		for (size_t k = 0; k < m->n_prof; k++) {
-			const char *c = m->prof[k]->cfg->codec;
-			size_t j = n;
-
-			if (strncasecmp(st->codec, c, strlen(c)) ||
-			    st->codec[strlen(c)] != '/')
-				continue;
-			for (; j > 0 && kbps[j - 1] <
-					m->prof[k]->cfg->bitrate_kbps; j--) {
-				idx[j] = idx[j - 1];
-				kbps[j] = kbps[j - 1];
-			}
-			idx[j] = (int)k;
-			kbps[j] = m->prof[k]->cfg->bitrate_kbps;
-			n++;
+			pv[k].cfg = m->prof[k]->cfg;
+			pv[k].width = m->prof[k]->width;
+			pv[k].height = m->prof[k]->height;
 		}
-		break;
+		return tes__prof_candidates(pv, m->n_prof, st, idx, kbps, why,
+					    whylen);
 	}
 
-	return n;
+	return 0;
+}
+
+/* It takes video but no profile: say why, once per reason */
+static void no_profile(struct tes__mix *m, struct tes__mixin *mi,
+		       const char *why)
+{
+	if (!why[0] || !strcmp(mi->prof_why, why))
+		return;
+	snprintf(mi->prof_why, sizeof(mi->prof_why), "%s", why);
+	if (mi->part)
+		TES_LOGW("mix", "%s/%s: no video for it: %s",
+			 m->room ? m->room->name : "?", mi->part->id, why);
 }
 
 int tes__mix_profile_of(struct tes__mix *m, const struct tes__part *p)
 {
 	int idx[TES_CONF_MAX_PROFILES];
 	uint32_t kbps[TES_CONF_MAX_PROFILES];
+	char why[sizeof(p->mix->prof_why)];
 
 	if (p->mix && p->mix->prof >= 0)
 		return p->mix->prof;
-	if (!candidates(m, p, idx, kbps))
+	if (!candidates(m, p, idx, kbps, why, sizeof(why))) {
+		if (p->mix)
+			no_profile(m, p->mix, why);
 		return -1;
+	}
 	if (p->mix) {
 		tes_prof_sel_init(&p->mix->sel, 0);
 		p->mix->prof = idx[0];
+		p->mix->prof_why[0] = '\0';
 	}
 
 	return idx[0];
+}
+
+/* Profile k changed size: receivers whose H.264 level cannot decode the
+ * new one choose again (and wait for a keyframe of their new profile) */
+static void refit(struct tes__mix *m, size_t k)
+{
+	int idx[TES_CONF_MAX_PROFILES];
+	uint32_t kbps[TES_CONF_MAX_PROFILES];
+
+	for (struct tes__part *p = m->room->parts; p; p = p->next) {
+		struct tes__mixin *mi = p->mix;
+		size_t n;
+		bool fits = false;
+		int now;
+
+		if (!mi || mi->prof != (int)k)
+			continue;
+		n = candidates(m, p, idx, kbps, NULL, 0);
+		for (size_t i = 0; i < n; i++)
+			fits |= idx[i] == (int)k;
+		if (fits)
+			continue;
+		mi->prof = -1;
+		mi->await_key = true;
+		now = tes__mix_profile_of(m, p);
+		TES_LOGI("mix", "%s/%s: cannot decode profile %s at %dx%d: "
+			 "%s", m->room->name, p->id, m->prof[k]->cfg->name,
+			 m->prof[k]->width, m->prof[k]->height,
+			 now >= 0 ? m->prof[now]->cfg->name : "no video");
+		if (now >= 0)
+			m->prof[now]->want_key = true;
+	}
+}
+
+const char *tes__mix_profile_reason(const struct tes__part *p)
+{
+	return p->mix ? p->mix->prof_why : "";
 }
 
 bool tes__mix_cell_px(struct tes__mix *m, const struct tes__part *p, int *w,
@@ -303,7 +354,7 @@ void tes__mix_feedback(struct tes__mix *m, struct tes__part *p)
 	int idx[TES_CONF_MAX_PROFILES];
 	uint32_t kbps[TES_CONF_MAX_PROFILES];
 	struct tes__mixin *mi = p->mix;
-	size_t n = candidates(m, p, idx, kbps);
+	size_t n = candidates(m, p, idx, kbps, NULL, 0);
 	int old = tes__mix_profile_of(m, p), c;
 
 	if (!mi || n < 2)
@@ -562,6 +613,30 @@ static int send_video_pkt(const uint8_t *payload, size_t len, bool marker,
 	return 0;
 }
 
+/* H.264 in single NAL unit mode (RFC 6184 packetization-mode 0) */
+static bool single_nal(const struct vprof *vp)
+{
+	return !vp->cfg->packetization_mode &&
+	       vp->codec == tes_vcodec_find("H264");
+}
+
+/* NAL units the encoder made too big for single NAL unit mode were left
+ * out: the receivers' pictures are broken until the next keyframe */
+static void nal_dropped(struct tes__mix *m, struct vprof *vp, size_t n)
+{
+	uint64_t sup;
+
+	vp->nal_dropped += n;
+	vp->want_key = true;
+	if (tes_ratelog_allow(&vp->rl, LOG_INTERVAL_MS, &sup))
+		TES_LOGW("mix", "%s: profile %s: %zu NAL units over %d bytes "
+			 "left out (single NAL unit mode), %llu in all, %llu "
+			 "warnings suppressed; a keyframe follows",
+			 m->room->name, vp->cfg->name, n, MAX_PAYLOAD,
+			 (unsigned long long)vp->nal_dropped,
+			 (unsigned long long)sup);
+}
+
 static void venc_done(int err, void *arg)
 {
 	struct venc_job *j = arg;
@@ -569,6 +644,7 @@ static void venc_done(int err, void *arg)
 	struct vprof *vp = j->vp;
 	struct pkt_ctx pc = {.m = m, .ts = j->ts, .key = j->au_key,
 			     .first = true};
+	size_t dropped = 0;
 
 	for (size_t i = 0; i < j->n; i++)
 		tes_deref((void *)j->cells[i].src);
@@ -599,9 +675,13 @@ static void venc_done(int err, void *arg)
 		(void)tes_vp8_packetize(j->au, j->au_len, MAX_PAYLOAD,
 					vp->picture_id++ & 0x7fff,
 					send_video_pkt, &pc);
-	else
+	else if (!single_nal(vp))
 		(void)tes_h264_packetize(j->au, j->au_len, MAX_PAYLOAD, false,
 					 send_video_pkt, &pc);
+	else if (!tes_h264_packetize_single(j->au, j->au_len, MAX_PAYLOAD,
+					    send_video_pkt, &pc, &dropped) &&
+		 dropped)
+		nal_dropped(m, vp, dropped);
 
 out:
 	if (j->err && j->err != -EAGAIN)
@@ -625,6 +705,8 @@ static int vprof_open(struct vprof *vp, int width, int height)
 		.cpu_used = vp->cfg->cpu_used,
 		.threads = 1,
 		.keyint = 0,
+		/* every slice must fit a packet of its own */
+		.max_nal = single_nal(vp) ? MAX_PAYLOAD : 0,
 	};
 	int err;
 
@@ -766,6 +848,7 @@ static void video_tick(uv_timer_t *t)
 			vp->height = vp->new_height;
 			vp->new_width = vp->new_height = 0;
 			vp->resized = true;
+			refit(m, k);
 		}
 		if (!used[k]) {
 			vp->next_due_us = 0; /* restarts when used again */
@@ -1229,6 +1312,8 @@ void tes__mix_info(struct tes__mix *m, struct tes_room_info *ri)
 		rp->width = m->prof[i]->width;
 		rp->height = m->prof[i]->height;
 		rp->fps = m->prof[i]->cfg->fps;
+		rp->packetization_mode = m->prof[i]->cfg->packetization_mode;
+		rp->nal_dropped = m->prof[i]->nal_dropped;
 	}
 	ri->profiles = m->pinfo;
 	ri->nprofiles = m->n_prof;

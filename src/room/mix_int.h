@@ -62,9 +62,28 @@ struct tes__mixin {
 	uint64_t est_bps;                /* loop: its last REMB */
 	uint64_t since_ms;               /* loop: when it began to get the mix */
 	uint8_t lost;                    /* loop: its last fraction lost */
+	char prof_why[160];              /* loop: why it gets no video
+					    (no profile it can take), "" */
 	const struct tes_acodec *acodec; /* audio codec, NULL: no audio in */
 	struct tes_adec *adec;           /* the room's audio job */
 };
+
+/* One output profile as a receiver's choice sees it. */
+struct tes__prof_view {
+	const struct tes_conf_profile *cfg;
+	int width;     /* its canvas now (the config's, or set live) */
+	int height;
+};
+
+/*
+ * mixprof.c: the profiles among pv[0..n) a receiver whose video stream is
+ * st can take (its codec; H.264: its packetization-mode and level), best
+ * bitrate first, into idx (indexes into pv) and kbps; both have room for
+ * n.  None: 0, and why says why (a sentence, for logs and the room info).
+ */
+size_t tes__prof_candidates(const struct tes__prof_view *pv, size_t n,
+			    const struct tes__stream *st, int *idx,
+			    uint32_t *kbps, char *why, size_t whylen);
 
 /* mixpart.c */
 

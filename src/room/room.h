@@ -119,6 +119,8 @@ struct tes_part_info {
 	const char *video_codec; /**< "VP8/90000", or "" */
 	const char *srtp;        /**< SRTP profile name, or "" */
 	const char *profile;     /**< Mix: output profile it receives, or "" */
+	const char *profile_reason; /**< Mix: why it receives no video
+				      although it negotiated some, or "" */
 	const char *layer;       /**< Mix: the rid of its simulcast layer the
 				      mixer decodes, or "" */
 	uint64_t age_ms;         /**< Time since join */
@@ -148,6 +150,9 @@ struct tes_room_profile {
 				      changed for this room) */
 	int height;
 	int fps;                 /**< Frame rate */
+	int packetization_mode;  /**< H264: 1, or 0 (single NAL units) */
+	uint64_t nal_dropped;    /**< H264 packetization_mode 0: NAL units
+				      too big for one packet, left out */
 };
 
 /** One room as shown by the admin API. */

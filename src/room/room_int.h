@@ -174,6 +174,8 @@ void tes__mix_keyframe(struct tes__mix *m, struct tes__part *p);
 void tes__mix_feedback(struct tes__mix *m, struct tes__part *p);
 void tes__mix_resend(struct tes__mix *m, struct tes__part *p, uint16_t seq);
 const char *tes__mix_profile_name(struct tes__mix *m, struct tes__part *p);
+/* why it receives no video although it negotiated some, or "" */
+const char *tes__mix_profile_reason(const struct tes__part *p);
 int tes__mix_profile_of(struct tes__mix *m, const struct tes__part *p);
 void tes__mix_info(struct tes__mix *m, struct tes_room_info *ri);
 void tes__mix_set_layout(struct tes__mix *m, const char *name);

@@ -125,10 +125,19 @@ static void room_detail(const struct tes_room_info *ri, void *arg)
 	for (size_t i = 0; i < ri->nprofiles; i++) {
 		const struct tes_room_profile *p = &ri->profiles[i];
 
-		json_array_append_new(profiles, json_pack(
+		json_t *pj = json_pack(
 			"{s:s,s:s,s:i,s:i,s:i}", "name", p->name, "codec",
 			p->codec, "width", p->width, "height", p->height,
-			"fps", p->fps));
+			"fps", p->fps);
+
+		/* single NAL unit mode, and what it had to leave out */
+		if (!strcmp(p->codec, "H264") && !p->packetization_mode) {
+			json_object_set_new(pj, "packetization_mode",
+					    json_integer(0));
+			json_object_set_new(pj, "nal_dropped", json_integer(
+				(json_int_t)p->nal_dropped));
+		}
+		json_array_append_new(profiles, pj);
 	}
 	mix = json_pack("{s:s,s:s,s:o,s:o,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,"
 			"s:f,s:f,s:I}",
@@ -192,6 +201,9 @@ static void part_to_json(const struct tes_part_info *pi, void *arg)
 		       "counters", cnt);
 	if (pi->layer && pi->layer[0])
 		json_object_set_new(pj, "layer", json_string(pi->layer));
+	if (pi->profile_reason && pi->profile_reason[0])
+		json_object_set_new(pj, "profile_reason",
+				    json_string(pi->profile_reason));
 	if (pi->video_age_ms >= 0)
 		json_object_set_new(pj, "video_age_ms",
 				    json_integer(pi->video_age_ms));
