@@ -754,8 +754,10 @@ void tes_conf_defaults(struct tes_conf *c)
 	c->profiles[1] = (struct tes_conf_profile){
 		"h264-720p", "H264", 1280, 720, 30, 1500, 0, 1};
 	c->profiles[2] = (struct tes_conf_profile){
+		"h264-720p-sip", "H264", 1280, 720, 30, 1000, 0, 0};
+	c->profiles[3] = (struct tes_conf_profile){
 		"vp8-360p", "VP8", 640, 360, 30, 500, 8, 1};
-	c->n_profiles = 3;
+	c->n_profiles = 4;
 }
 
 int tes_conf_load(struct tes_conf *c, const char *path, FILE *errout)
