@@ -367,6 +367,22 @@ TES_TEST(codec_find)
 	TEST_STREQ(tes_acodec_find("pcmu")->name, "PCMU");
 	TEST_ASSERT(tes_acodec_find("G729") == NULL);
 
+	/* what the jitter path needs to know: FEC, packet durations */
+	{
+		/* TOC: config 9 (SILK WB 20 ms), code 0 / 1 (two frames) */
+		static const uint8_t one[] = {0x48, 1, 2}, two[] = {0x49, 1};
+		const struct tes_acodec *g = tes_acodec_find("G722");
+
+		TEST_ASSERT(ac->fec && !ac->block_bytes);
+		TEST_EQ(ac->duration(one, sizeof(one)), 960);
+		TEST_EQ(ac->duration(two, sizeof(two)), 1920);
+		TEST_EQ(ac->duration(one, 0), -EBADMSG);
+		TEST_ASSERT(!g->fec);
+		TEST_EQ(g->block_bytes, 160);
+		TEST_EQ(g->duration(one, 240), 240);   /* 30 ms */
+		TEST_EQ(tes_acodec_find("PCMA")->block_bytes, 160);
+	}
+
 	return 0;
 }
 
