@@ -17,6 +17,8 @@ enum {
 	TES__AQ_PRIME = 2,      /* packets queued before playout starts */
 	TES__VJOBS_MAX = 4,     /* decode jobs in flight before dropping */
 	TES__PLI_RETRY_US = 500000, /* ask again while no keyframe came */
+	TES__ABLOCK_MAX = 320,  /* bytes of a 20 ms block of a constant-rate
+				   codec (G.711, G.722: 160) */
 };
 
 /*
@@ -66,6 +68,19 @@ struct tes__mixin {
 					    (no profile it can take), "" */
 	const struct tes_acodec *acodec; /* audio codec, NULL: no audio in */
 	struct tes_adec *adec;           /* the room's audio job */
+	const struct tes_acodec *aout;   /* loop: codec it receives the mix
+					    in (the one it negotiated), NULL:
+					    none */
+	uint8_t a_part[TES__ABLOCK_MAX]; /* loop: G.711/G.722 bytes short of
+					    a 20 ms block, waiting for the
+					    next packet */
+	uint16_t a_part_n;               /* loop: bytes in a_part */
+	uint32_t a_part_ts;              /* loop: RTP timestamp of a_part */
+	uint32_t a_lost;                 /* loop: blocks lost, to tell with
+					    the next block */
+	bool a_odd_noted;                /* loop: its packets are not 20 ms
+					    long, and that was logged */
+	struct tes_ratelog a_rl;         /* loop: audio drop warnings */
 };
 
 /* One output profile as a receiver's choice sees it. */
@@ -96,6 +111,9 @@ enum tes__aplay {
 	                     the returned packet (which plays next tick) */
 };
 
+/* An audio packet from its ingress (taken): into the jitter queue as
+ * 20 ms blocks, or dropped and counted */
+void tes__mixin_audio_in(struct tes__mixin *mi, struct tes_ingress_au *au);
 struct tes_ingress_au *tes__mixin_audio_pop(struct tes__mixin *mi,
 					    uint64_t now_us,
 					    enum tes__aplay *play);

@@ -71,6 +71,9 @@ struct tes_part_counters {
 	uint64_t decode_errors;     /**< Mix: video frames that failed */
 	uint64_t frames_dropped;    /**< Mix: frames dropped (decoder late) */
 	uint64_t audio_dropped;     /**< Mix: audio dropped (queue full) */
+	uint64_t audio_bad_duration; /**< Mix: audio packets dropped: not
+				      20 ms long (Opus), longer than the
+				      jitter queue, or of no duration */
 	uint64_t profile_switches;  /**< Mix: moves between profiles */
 	uint64_t resent;            /**< Mix: video packets resent on NACK */
 };

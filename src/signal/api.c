@@ -164,7 +164,7 @@ static void part_to_json(const struct tes_part_info *pi, void *arg)
 	json_t *cnt, *pj;
 
 	cnt = json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,"
-			"s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}",
+			"s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}",
 			"rtp_in", (json_int_t)c->rtp_in,
 			"rtp_out", (json_int_t)c->rtp_out,
 			"rtcp_in", (json_int_t)c->rtcp_in,
@@ -185,6 +185,8 @@ static void part_to_json(const struct tes_part_info *pi, void *arg)
 			"decode_errors", (json_int_t)c->decode_errors,
 			"frames_dropped", (json_int_t)c->frames_dropped,
 			"audio_dropped", (json_int_t)c->audio_dropped,
+			"audio_bad_duration",
+			(json_int_t)c->audio_bad_duration,
 			"profile_switches", (json_int_t)c->profile_switches,
 			"resent", (json_int_t)c->resent);
 
