@@ -179,6 +179,9 @@ struct tes_room_info {
 	uint64_t audio_concealed; /**< Mix: lost audio frames concealed (PLC) */
 	uint64_t audio_fec;      /**< Mix: lost audio frames rebuilt from the
 				      next packet's in-band FEC */
+	uint64_t audio_encodes;  /**< Mix: audio encodes, one a tick per
+				      distinct (mix, codec) its receivers
+				      (and recordings) take */
 	uint64_t video_frames;   /**< Mix: frames encoded, all profiles */
 	uint64_t video_missed;   /**< Mix: video ticks skipped (late job) */
 	uint32_t latency_p50_us; /**< Mix: added latency, input frame arrival

@@ -15,6 +15,7 @@
 #include "srtp/srtp.h"
 
 struct tes__room;
+struct tes__part;
 struct tes__mix;
 struct tes__mixin;
 struct tes__sub;
@@ -28,6 +29,11 @@ struct tes__mixctx {
 	const struct tes_conf *conf;
 	struct tes_pool *pool;             /* decode / compose / encode */
 	struct tes_layout_set *layouts;    /* current presets (immutable) */
+	/* where the mix's RTP and RTCP (SR, REMB) go; NULL: to the
+	 * participant (tes__part_send_rtp/rtcp).  Tests catch them here. */
+	int (*send_rtp)(struct tes__part *p, const uint8_t *buf, size_t len);
+	int (*send_rtcp)(struct tes__part *p, const uint8_t *buf,
+			 size_t len);
 };
 
 enum tes__part_state {
@@ -205,6 +211,8 @@ void tes__recs_video(struct tes__recs *rs, size_t prof, const uint8_t *au,
 void tes__recs_audio(struct tes__recs *rs, const uint8_t *pkt, size_t len,
 		     uint64_t pts_us);
 bool tes__recs_uses(const struct tes__recs *rs, size_t prof);
+/* whether a recording or stream runs (it takes the room's audio) */
+bool tes__recs_active(const struct tes__recs *rs);
 bool tes__recs_take_key(struct tes__recs *rs, size_t prof);
 /* 0 when profile prof may change its video size, else -EBUSY and why (a
  * running recording or stream whose format cannot follow, named) */

@@ -154,6 +154,9 @@ static void room_detail(const struct tes_room_info *ri, void *arg)
 			"latency_p50_ms", ri->latency_p50_us / 1000.0,
 			"latency_p99_ms", ri->latency_p99_us / 1000.0,
 			"latency_samples", (json_int_t)ri->latency_samples);
+	/* one a tick per distinct (mix, codec) its receivers take */
+	json_object_set_new(mix, "audio_encodes",
+			    json_integer((json_int_t)ri->audio_encodes));
 	json_object_set_new(obj, "mix", mix);
 }
 
