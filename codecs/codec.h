@@ -32,6 +32,16 @@ struct tes_venc_params {
 	int threads;        /**< Encoder threads (default 1) */
 	int keyint;         /**< Max frames between keyframes (0: only on
 			         demand, plus the first) */
+	int max_nal;        /**< H.264: largest NAL unit in bytes, start
+			         code not counted: pictures are cut into
+			         slices that fit (0: one slice a picture;
+			         else at least TES_H264_MAX_NAL_MIN); VP8
+			         ignores it */
+};
+
+enum {
+	TES_H264_MAX_NAL_MIN = 512, /**< smallest max_nal (openh264 needs
+				         room for a macroblock and more) */
 };
 
 /** Audio encoder settings. */
@@ -83,7 +93,18 @@ struct tes_vcodec {
 /** An audio codec; PCM is 48 kHz, 20 ms blocks (struct tes_pcm). */
 struct tes_acodec {
 	const char *name;  /**< SDP encoding name: "opus" */
-	int clock;         /**< RTP clock rate (48000 for Opus) */
+	int clock;         /**< RTP clock rate (48000 for Opus; 8000 for
+			        PCMU, PCMA and G722, RFC 3551) */
+	bool fec;          /**< In-band FEC: a decode with fec set rebuilds
+			        the packet before pkt (Opus); without, it is
+			        a concealment */
+	int block_bytes;   /**< Constant-rate codecs: bytes of 20 ms, and
+			        packets may be cut or joined at any byte
+			        (G.711, G.722 at 64 kbit/s: 160); 0: a packet
+			        is decoded whole (Opus) */
+	/** Duration of one packet in RTP clock ticks: 0 < n, or -EBADMSG
+	 *  when it cannot be told */
+	int (*duration)(const uint8_t *pkt, size_t len);
 
 	/** Create an encoder */
 	int (*enc_alloc)(struct tes_aenc **ep,

@@ -6,6 +6,7 @@
  * every 20 ms block exactly 20 ms despite the resampler's delay.  A lost
  * packet is concealed with spandsp's PLC.
  */
+#include <limits.h>
 #include <string.h>
 
 #include <spandsp.h>
@@ -235,6 +236,13 @@ static int decode(struct tes_adec *d, const uint8_t *pkt, size_t len,
 	return 0;
 }
 
+/* G.711: a byte a sample at 8 kHz; G.722 at 64 kbit/s: a byte per two
+ * samples at 16 kHz, so a byte per tick of its 8000 RTP clock too */
+static int duration(const uint8_t *pkt, size_t len)
+{
+	return pkt && len && len <= INT_MAX ? (int)len : -EBADMSG;
+}
+
 #define G7XX(sym, sdp_name, k)                                                \
 	static int sym##_enc_alloc(struct tes_aenc **ep,                      \
 				   const struct tes_aenc_params *prm)         \
@@ -248,6 +256,8 @@ static int decode(struct tes_adec *d, const uint8_t *pkt, size_t len,
 	const struct tes_acodec tes__acodec_##sym = {                         \
 		.name = sdp_name,                                             \
 		.clock = 8000,                                                \
+		.block_bytes = 8000 / 1000 * BLOCK_MS,                        \
+		.duration = duration,                                         \
 		.enc_alloc = sym##_enc_alloc,                                 \
 		.encode = encode,                                             \
 		.dec_alloc = sym##_dec_alloc,                                 \

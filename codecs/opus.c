@@ -200,10 +200,24 @@ out:
 	return err;
 }
 
+/* the TOC byte and frame count tell (RFC 6716 3.1) */
+static int opus_duration(const uint8_t *pkt, size_t len)
+{
+	int n;
+
+	if (!pkt || !len || len > INT32_MAX)
+		return -EBADMSG;
+	n = opus_packet_get_nb_samples(pkt, (opus_int32)len, TES_AUDIO_RATE);
+
+	return n > 0 ? n : -EBADMSG;
+}
+
 /** Opus on libopus (module-private, found through tes_acodec_find) */
 const struct tes_acodec tes__acodec_opus = {
 	.name = "opus",
 	.clock = TES_AUDIO_RATE,
+	.fec = true,
+	.duration = opus_duration,
 	.enc_alloc = opus_enc_alloc,
 	.encode = opus_enc_encode,
 	.dec_alloc = opus_dec_alloc,

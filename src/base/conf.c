@@ -17,6 +17,7 @@ enum {
 };
 
 enum key_type {
+	KEY_U8,
 	KEY_U16,
 	KEY_U32,
 	KEY_ADDR,
@@ -110,6 +111,8 @@ static const struct key_def profile_keys[] = {
 	{"profiles", "fps", KEY_U16, POFF(fps), 1, 60},
 	{"profiles", "bitrate_kbps", KEY_U32, POFF(bitrate_kbps), 30, 50000},
 	{"profiles", "cpu_used", KEY_U16, POFF(cpu_used), 0, 16},
+	{"profiles", "packetization_mode", KEY_U8, POFF(packetization_mode),
+	 0, 1},
 };
 
 /* Room modes this build knows */
@@ -322,6 +325,7 @@ static void set_value(struct loader *ld, void *base, const struct key_def *k,
 
 	switch (k->type) {
 
+	case KEY_U8:
 	case KEY_U16:
 	case KEY_U32:
 		if (!parse_u32(s, &u) || u < k->min || u > k->max) {
@@ -330,7 +334,9 @@ static void set_value(struct loader *ld, void *base, const struct key_def *k,
 			       k->max, s);
 			return;
 		}
-		if (k->type == KEY_U16)
+		if (k->type == KEY_U8)
+			*(uint8_t *)dst = (uint8_t)u;
+		else if (k->type == KEY_U16)
 			*(uint16_t *)dst = (uint16_t)u;
 		else
 			*(uint32_t *)dst = u;
@@ -546,7 +552,7 @@ static void load_profile(struct loader *ld, struct fy_node *map)
 	pr = &c->profiles[c->n_profiles];
 	*pr = (struct tes_conf_profile){
 		.codec = "VP8", .width = 1280, .height = 720, .fps = 30,
-		.bitrate_kbps = 1500, .cpu_used = 6,
+		.bitrate_kbps = 1500, .cpu_used = 6, .packetization_mode = 1,
 	};
 
 	while ((p = fy_node_mapping_iterate(map, &it))) {
@@ -562,7 +568,8 @@ static void load_profile(struct loader *ld, struct fy_node *map)
 		if (!k) {
 			err_at(ld, kn, "unknown profile key \"%s\" (known: "
 			       "name, codec, width, height, fps, "
-			       "bitrate_kbps, cpu_used)", name ? name : "?");
+			       "bitrate_kbps, cpu_used, packetization_mode)",
+			       name ? name : "?");
 			continue;
 		}
 		set_value(ld, pr, k, fy_node_pair_value(p));
@@ -575,6 +582,11 @@ static void load_profile(struct loader *ld, struct fy_node *map)
 	if ((pr->width | pr->height) & 1) {
 		err_at(ld, map, "profile %s: width and height must be even",
 		       pr->name);
+		return;
+	}
+	if (!pr->packetization_mode && strcmp(pr->codec, "H264")) {
+		err_at(ld, map, "profile %s: packetization_mode 0 is for H264 "
+		       "profiles", pr->name);
 		return;
 	}
 	for (size_t i = 0; i < c->n_profiles; i++) {
@@ -778,12 +790,14 @@ void tes_conf_defaults(struct tes_conf *c)
 	c->recordings_max = 4;
 	strcpy(c->default_layout, "auto");
 	c->profiles[0] = (struct tes_conf_profile){
-		"vp8-720p", "VP8", 1280, 720, 30, 1500, 6};
+		"vp8-720p", "VP8", 1280, 720, 30, 1500, 6, 1};
 	c->profiles[1] = (struct tes_conf_profile){
-		"h264-720p", "H264", 1280, 720, 30, 1500, 0};
+		"h264-720p", "H264", 1280, 720, 30, 1500, 0, 1};
 	c->profiles[2] = (struct tes_conf_profile){
-		"vp8-360p", "VP8", 640, 360, 30, 500, 8};
-	c->n_profiles = 3;
+		"h264-720p-sip", "H264", 1280, 720, 30, 1000, 0, 0};
+	c->profiles[3] = (struct tes_conf_profile){
+		"vp8-360p", "VP8", 640, 360, 30, 500, 8, 1};
+	c->n_profiles = 4;
 }
 
 int tes_conf_load(struct tes_conf *c, const char *path, FILE *errout)

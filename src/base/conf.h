@@ -41,6 +41,11 @@ struct tes_conf_profile {
 	uint16_t fps;                  /**< Frames per second */
 	uint32_t bitrate_kbps;         /**< Target bitrate */
 	uint16_t cpu_used;             /**< VP8 speed (realtime 4..16) */
+	uint8_t packetization_mode;    /**< H264: 1 (default), or 0: RFC 6184
+					    single NAL unit mode, every slice
+					    made to fit one packet; the only
+					    H264 profiles a receiver of mode
+					    0 can take */
 };
 
 /** The whole configuration. */

@@ -10,7 +10,10 @@
  * a miss): a slow input or encoder never delays the clock.
  *
  * Audio: every 20 ms one job decodes the next packet of each participant,
- * mixes the K loudest with mix-minus and encodes each distinct mix once.
+ * mixes the K loudest with mix-minus and encodes once per distinct (mix,
+ * codec) its receivers need: a speaker gets its own mix-minus, everyone
+ * else the shared mix, each in the codec it negotiated (Opus, or a SIP
+ * endpoint's G.711 / G.722) with RTP timestamps in that codec's clock.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -27,11 +30,13 @@ enum {
 	RTCP_EVERY_TICKS = 50,    /* SR + REMB once a second */
 	REMB_BPS = 2500000,       /* what we let browsers send us */
 	FEEDBACK_AFTER_MS = 4000, /* a receiver's estimate counts after */
-	AENC_SLOTS = TES_AMIX_MAX_K + 1,
-	OPUS_MAX = 1276,
+	ACODECS_MAX = 4,          /* Opus, PCMU, PCMA, G722 */
+	AENC_SLOTS = (TES_AMIX_MAX_K + 1) * ACODECS_MAX,
+	APKT_MAX = 1276,          /* an Opus packet's largest */
 	LAT_SAMPLES = 1024,       /* latency samples kept for percentiles */
 	SNAPSHOT_US = 1000000,    /* canvas copies for canvas.png */
 	HIST_N = 1024,            /* video packets kept per profile for NACK */
+	LOG_INTERVAL_MS = 5000,   /* rate-limited warnings */
 };
 
 /* A packetized payload of a profile, kept so NACKs can be answered. */
@@ -71,18 +76,25 @@ struct vprof {
 	uint32_t next_id;                /* loop: id of the next payload */
 	uint64_t frames;                 /* loop */
 	uint64_t missed;                 /* loop: ticks skipped, job late */
+	uint64_t nal_dropped;            /* loop: H.264 single NAL unit
+					    mode: NAL units too big for a
+					    packet, left out */
+	struct tes_ratelog rl;           /* loop: its warnings */
 };
 
 /* The room's audio state (refcounted: audio jobs hold it). */
 struct aroom {
 	struct tes_amix *amix;           /* job */
 	struct tes_speaker_det *det;     /* job */
-	const struct tes_acodec *codec;
+	const struct tes_acodec *opus;   /* what recordings take */
 	struct {
 		uint32_t id;             /* 0: the shared mix */
+		const struct tes_acodec *codec;
 		struct tes_aenc *enc;
 		uint64_t used;
-	} enc[AENC_SLOTS];               /* job: one encoder per mix */
+	} enc[AENC_SLOTS];               /* job: one encoder per (mix,
+					    codec), least recently used
+					    goes */
 	uint64_t jobs;                   /* job */
 	struct tes_pool_chain chain;     /* pool */
 };
@@ -101,6 +113,8 @@ struct tes__mix {
 	uint64_t askipped;               /* loop: not decoded (not mixed) */
 	uint64_t aconcealed;             /* loop: lost frames, PLC */
 	uint64_t afec;                   /* loop: lost frames, FEC */
+	uint64_t aencodes;               /* loop: audio encodes: one per
+					    distinct (mix, codec) a tick */
 	unsigned ajobs;                  /* loop: audio jobs in flight */
 	uint64_t aticks;                 /* loop: audio ticks sent */
 	uint64_t amissed;                /* loop: audio ticks skipped */
@@ -156,18 +170,34 @@ struct ajob_in {
 	bool decode;     /* it may be mixed: decode (or conceal) it */
 };
 
+/* One receiver of the mix: who, and in what codec. */
+struct ajob_recv {
+	uint32_t num;
+	const struct tes_acodec *codec;
+};
+
+/* One encoded mix. */
+struct ajob_out {
+	uint32_t id;                     /* 0: the shared mix */
+	const struct tes_acodec *codec;
+	int len;
+	uint8_t data[APKT_MAX];
+};
+
 struct ajob {
 	struct tes__mix *m;
 	struct aroom *ar;
 	uint64_t now_ms;
-	uint32_t ts;
+	uint64_t tick;     /* its block number (RTP timestamps: ats_base +
+			      tick * 20 ms of each receiver's clock) */
 	uint64_t due_us;   /* the tick's due time on the room clock */
+	struct ajob_recv *recv;  /* the receivers at the tick */
+	size_t nrecv;
+	bool rec;          /* a recording takes the shared mix in Opus */
+	struct ajob_out *out;    /* what was encoded, at most cap */
 	size_t nout;
-	struct {
-		uint32_t id;
-		int len;
-		uint8_t data[OPUS_MAX];
-	} out[AENC_SLOTS];
+	size_t cap;
+	uint64_t encodes;  /* encodes made (nout) */
 	bool has_speaker;
 	uint32_t speaker;
 	uint32_t decoded;
@@ -209,63 +239,127 @@ static uint32_t video_ts(const struct tes__mix *m, uint64_t now_us)
 	return m->vts_base + (uint32_t)((now_us - m->t0_us) * 9 / 100);
 }
 
-static uint32_t audio_ts_now(const struct tes__mix *m, uint64_t now_us)
+/* An audio stream's RTP clock (the codec's: 48000 Opus, 8000 G.711 and
+ * G.722) */
+static uint32_t aclock(const struct tes__stream *st)
+{
+	return st->clock ? st->clock : TES_AUDIO_RATE;
+}
+
+/* RTP timestamp of audio block `tick` at a clock: every receiver's
+ * stream starts at ats_base and advances 20 ms of its own clock a block
+ * (960 for Opus, 160 for G.711 and G.722) */
+static uint32_t audio_ts(const struct tes__mix *m, uint64_t tick,
+			 uint32_t clock)
+{
+	return m->ats_base +
+	       (uint32_t)(tick * (clock / (1000 / AUDIO_TICK_MS)));
+}
+
+static uint32_t audio_ts_now(const struct tes__mix *m, uint64_t now_us,
+			     uint32_t clock)
 {
 	uint64_t since = m->last_atick_us ? now_us - m->last_atick_us : 0;
 
-	return m->ats_base + (uint32_t)(m->aticks * TES_AUDIO_FRAME_SAMPLES) +
-	       (uint32_t)(since * 48 / 1000);
+	return audio_ts(m, m->aticks, clock) +
+	       (uint32_t)(since * clock / 1000000);
 }
 
-/* The profiles a participant can receive (its video codec), best
- * bitrate first; returns how many. */
+/* The profiles a participant can receive, best bitrate first; returns
+ * how many (none: why says why, "" when it takes no video) */
 static size_t candidates(const struct tes__mix *m, const struct tes__part *p,
-			 int *idx, uint32_t *kbps)
+			 int *idx, uint32_t *kbps, char *why, size_t whylen)
 {
-	size_t n = 0;
+	struct tes__prof_view pv[TES_CONF_MAX_PROFILES];
 
+	if (why && whylen)
+		why[0] = '\0';
 	for (size_t i = 0; i < p->n_streams; i++) {
 		const struct tes__stream *st = &p->streams[i];
 
 		if (st->kind != TES_MEDIA_VIDEO || !st->we_send)
 			continue;
 		for (size_t k = 0; k < m->n_prof; k++) {
-			const char *c = m->prof[k]->cfg->codec;
-			size_t j = n;
-
-			if (strncasecmp(st->codec, c, strlen(c)) ||
-			    st->codec[strlen(c)] != '/')
-				continue;
-			for (; j > 0 && kbps[j - 1] <
-					m->prof[k]->cfg->bitrate_kbps; j--) {
-				idx[j] = idx[j - 1];
-				kbps[j] = kbps[j - 1];
-			}
-			idx[j] = (int)k;
-			kbps[j] = m->prof[k]->cfg->bitrate_kbps;
-			n++;
+			pv[k].cfg = m->prof[k]->cfg;
+			pv[k].width = m->prof[k]->width;
+			pv[k].height = m->prof[k]->height;
 		}
-		break;
+		return tes__prof_candidates(pv, m->n_prof, st, idx, kbps, why,
+					    whylen);
 	}
 
-	return n;
+	return 0;
+}
+
+/* It takes video but no profile: say why, once per reason */
+static void no_profile(struct tes__mix *m, struct tes__mixin *mi,
+		       const char *why)
+{
+	if (!why[0] || !strcmp(mi->prof_why, why))
+		return;
+	snprintf(mi->prof_why, sizeof(mi->prof_why), "%s", why);
+	if (mi->part)
+		TES_LOGW("mix", "%s/%s: no video for it: %s",
+			 m->room ? m->room->name : "?", mi->part->id, why);
 }
 
 int tes__mix_profile_of(struct tes__mix *m, const struct tes__part *p)
 {
 	int idx[TES_CONF_MAX_PROFILES];
 	uint32_t kbps[TES_CONF_MAX_PROFILES];
+	char why[sizeof(p->mix->prof_why)];
 
 	if (p->mix && p->mix->prof >= 0)
 		return p->mix->prof;
-	if (!candidates(m, p, idx, kbps))
+	if (!candidates(m, p, idx, kbps, why, sizeof(why))) {
+		if (p->mix)
+			no_profile(m, p->mix, why);
 		return -1;
+	}
 	if (p->mix) {
 		tes_prof_sel_init(&p->mix->sel, 0);
 		p->mix->prof = idx[0];
+		p->mix->prof_why[0] = '\0';
 	}
 
 	return idx[0];
+}
+
+/* Profile k changed size: receivers whose H.264 level cannot decode the
+ * new one choose again (and wait for a keyframe of their new profile) */
+static void refit(struct tes__mix *m, size_t k)
+{
+	int idx[TES_CONF_MAX_PROFILES];
+	uint32_t kbps[TES_CONF_MAX_PROFILES];
+
+	for (struct tes__part *p = m->room->parts; p; p = p->next) {
+		struct tes__mixin *mi = p->mix;
+		size_t n;
+		bool fits = false;
+		int now;
+
+		if (!mi || mi->prof != (int)k)
+			continue;
+		n = candidates(m, p, idx, kbps, NULL, 0);
+		for (size_t i = 0; i < n; i++)
+			fits |= idx[i] == (int)k;
+		if (fits)
+			continue;
+		mi->prof = -1;
+		mi->await_key = true;
+		now = tes__mix_profile_of(m, p);
+		TES_LOGI("mix", "%s/%s: cannot decode profile %s at %dx%d: "
+			 "%s", m->room->name, p->id, m->prof[k]->cfg->name,
+			 m->prof[k]->width, m->prof[k]->height,
+			 now >= 0 ? m->prof[now]->cfg->name : "no video");
+		if (now >= 0)
+			m->prof[now]->want_key = true;
+	}
+}
+
+const char *tes__mix_profile_reason(const struct tes__part *p)
+{
+	return p->mix ? p->mix->prof_why : "";
 }
 
 bool tes__mix_cell_px(struct tes__mix *m, const struct tes__part *p, int *w,
@@ -303,7 +397,7 @@ void tes__mix_feedback(struct tes__mix *m, struct tes__part *p)
 	int idx[TES_CONF_MAX_PROFILES];
 	uint32_t kbps[TES_CONF_MAX_PROFILES];
 	struct tes__mixin *mi = p->mix;
-	size_t n = candidates(m, p, idx, kbps);
+	size_t n = candidates(m, p, idx, kbps, NULL, 0);
 	int old = tes__mix_profile_of(m, p), c;
 
 	if (!mi || n < 2)
@@ -386,7 +480,11 @@ static int build_send(struct tes__part *p, struct tes__stream *st,
 	};
 	int n = tes_rtp_build(buf, sizeof(buf), &h, NULL, 0, payload, len);
 
-	return n > 0 ? tes__part_send_rtp(p, buf, (size_t)n) : n;
+	if (n <= 0)
+		return n;
+	if (p->ctx && p->ctx->send_rtp)
+		return p->ctx->send_rtp(p, buf, (size_t)n);
+	return tes__part_send_rtp(p, buf, (size_t)n);
 }
 
 /* Send with the stream's next sequence number; returns the number. */
@@ -562,6 +660,30 @@ static int send_video_pkt(const uint8_t *payload, size_t len, bool marker,
 	return 0;
 }
 
+/* H.264 in single NAL unit mode (RFC 6184 packetization-mode 0) */
+static bool single_nal(const struct vprof *vp)
+{
+	return !vp->cfg->packetization_mode &&
+	       vp->codec == tes_vcodec_find("H264");
+}
+
+/* NAL units the encoder made too big for single NAL unit mode were left
+ * out: the receivers' pictures are broken until the next keyframe */
+static void nal_dropped(struct tes__mix *m, struct vprof *vp, size_t n)
+{
+	uint64_t sup;
+
+	vp->nal_dropped += n;
+	vp->want_key = true;
+	if (tes_ratelog_allow(&vp->rl, LOG_INTERVAL_MS, &sup))
+		TES_LOGW("mix", "%s: profile %s: %zu NAL units over %d bytes "
+			 "left out (single NAL unit mode), %llu in all, %llu "
+			 "warnings suppressed; a keyframe follows",
+			 m->room->name, vp->cfg->name, n, MAX_PAYLOAD,
+			 (unsigned long long)vp->nal_dropped,
+			 (unsigned long long)sup);
+}
+
 static void venc_done(int err, void *arg)
 {
 	struct venc_job *j = arg;
@@ -569,6 +691,7 @@ static void venc_done(int err, void *arg)
 	struct vprof *vp = j->vp;
 	struct pkt_ctx pc = {.m = m, .ts = j->ts, .key = j->au_key,
 			     .first = true};
+	size_t dropped = 0;
 
 	for (size_t i = 0; i < j->n; i++)
 		tes_deref((void *)j->cells[i].src);
@@ -599,9 +722,13 @@ static void venc_done(int err, void *arg)
 		(void)tes_vp8_packetize(j->au, j->au_len, MAX_PAYLOAD,
 					vp->picture_id++ & 0x7fff,
 					send_video_pkt, &pc);
-	else
+	else if (!single_nal(vp))
 		(void)tes_h264_packetize(j->au, j->au_len, MAX_PAYLOAD, false,
 					 send_video_pkt, &pc);
+	else if (!tes_h264_packetize_single(j->au, j->au_len, MAX_PAYLOAD,
+					    send_video_pkt, &pc, &dropped) &&
+		 dropped)
+		nal_dropped(m, vp, dropped);
 
 out:
 	if (j->err && j->err != -EAGAIN)
@@ -625,6 +752,8 @@ static int vprof_open(struct vprof *vp, int width, int height)
 		.cpu_used = vp->cfg->cpu_used,
 		.threads = 1,
 		.keyint = 0,
+		/* every slice must fit a packet of its own */
+		.max_nal = single_nal(vp) ? MAX_PAYLOAD : 0,
 	};
 	int err;
 
@@ -766,6 +895,7 @@ static void video_tick(uv_timer_t *t)
 			vp->height = vp->new_height;
 			vp->new_width = vp->new_height = 0;
 			vp->resized = true;
+			refit(m, k);
 		}
 		if (!used[k]) {
 			vp->next_due_us = 0; /* restarts when used again */
@@ -826,44 +956,76 @@ static void video_tick(uv_timer_t *t)
 
 /* ---- audio ---- */
 
-static struct tes_aenc *aenc_for(struct aroom *ar, uint32_t id)
+static struct tes_aenc *aenc_for(struct aroom *ar, uint32_t id,
+				  const struct tes_acodec *codec)
 {
 	struct tes_aenc_params prm = {.channels = 1, .bitrate = 32000,
 				      .complexity = 5, .fec = true};
 	size_t lru = 0;
 
 	for (size_t i = 0; i < AENC_SLOTS; i++) {
-		if (ar->enc[i].enc && ar->enc[i].id == id) {
+		if (ar->enc[i].enc && ar->enc[i].id == id &&
+		    ar->enc[i].codec == codec) {
 			ar->enc[i].used = ar->jobs;
 			return ar->enc[i].enc;
 		}
-		if (!ar->enc[i].enc || ar->enc[i].used < ar->enc[lru].used)
+		if (!ar->enc[i].enc || (ar->enc[lru].enc &&
+					ar->enc[i].used < ar->enc[lru].used))
 			lru = i;
 	}
 
 	/* a new mix: reuse the encoder unused the longest */
 	ar->enc[lru].enc = tes_deref(ar->enc[lru].enc);
-	if (ar->codec->enc_alloc(&ar->enc[lru].enc, &prm))
+	if (codec->enc_alloc(&ar->enc[lru].enc, &prm))
 		return NULL;
 	ar->enc[lru].id = id;
+	ar->enc[lru].codec = codec;
 	ar->enc[lru].used = ar->jobs;
 
 	return ar->enc[lru].enc;
 }
 
-static void encode_mix(struct ajob *j, uint32_t id, const struct tes_pcm *pcm)
+/* Encode mix `id` in codec once a tick, however many take it */
+static void encode_mix(struct ajob *j, uint32_t id,
+		       const struct tes_acodec *codec,
+		       const struct tes_pcm *pcm)
 {
-	struct tes_aenc *e = aenc_for(j->ar, id);
-	int n;
+	struct ajob_out *o;
+	struct tes_aenc *e;
 
-	if (!e || !pcm || j->nout == AENC_SLOTS)
+	for (size_t k = 0; k < j->nout; k++) {
+		if (j->out[k].id == id && j->out[k].codec == codec)
+			return;
+	}
+	if (!pcm || j->nout == j->cap)
 		return;
-	n = j->ar->codec->encode(e, pcm, j->out[j->nout].data, OPUS_MAX);
-	if (n <= 0)
+	e = aenc_for(j->ar, id, codec);
+	if (!e)
 		return;
-	j->out[j->nout].id = id;
-	j->out[j->nout].len = n;
+	o = &j->out[j->nout];
+	o->len = codec->encode(e, pcm, o->data, sizeof(o->data));
+	if (o->len <= 0)
+		return;
+	o->id = id;
+	o->codec = codec;
 	j->nout++;
+	j->encodes++;
+}
+
+/* The mixes the receivers need, each encoded once */
+static void encode_mixes(struct ajob *j, const struct tes_amix_result *res)
+{
+	for (size_t i = 0; i < j->nrecv; i++) {
+		const struct ajob_recv *r = &j->recv[i];
+		const struct tes_pcm *pcm = tes_amix_result_for(res, r->num);
+
+		/* a mixed speaker hears its mix-minus, the others the
+		 * shared mix */
+		encode_mix(j, pcm == res->everyone ? 0 : r->num, r->codec,
+			   pcm);
+	}
+	if (j->rec)
+		encode_mix(j, 0, j->ar->opus, res->everyone);
 }
 
 static void amix_work(void *arg)
@@ -913,9 +1075,7 @@ static void amix_work(void *arg)
 	j->has_speaker = tes_speaker_det_active(ar->det, &j->speaker);
 
 	if (!tes_amix_mix(ar->amix, ins, n, j->now_ms, &res)) {
-		encode_mix(j, 0, res.everyone);
-		for (size_t i = 0; i < res.nminus; i++)
-			encode_mix(j, res.minus[i].id, res.minus[i].pcm);
+		encode_mixes(j, &res);
 		tes_amix_result_clear(&res);
 	}
 
@@ -940,9 +1100,10 @@ static void amix_done(int err, void *arg)
 	m->askipped += j->skipped;
 	m->aconcealed += j->concealed;
 	m->afec += j->fec;
+	m->aencodes += j->encodes;
 	for (size_t k = 0; k < j->nout; k++) {
 		/* recordings take the shared mix: everyone who is heard */
-		if (!j->out[k].id)
+		if (!j->out[k].id && j->out[k].codec == j->ar->opus)
 			tes__recs_audio(m->recs, j->out[k].data,
 					(size_t)j->out[k].len, j->due_us);
 	}
@@ -950,13 +1111,18 @@ static void amix_done(int err, void *arg)
 	n = sorted_parts(m->room, parts, TES_ARRAY_SIZE(parts));
 	for (size_t i = 0; i < n; i++) {
 		const struct tes__stream *cst;
+		const struct tes_acodec *codec;
 		size_t pick = SIZE_MAX;
 
-		if (!sends_to(parts[i], TES_MEDIA_AUDIO, &cst))
+		if (!sends_to(parts[i], TES_MEDIA_AUDIO, &cst) ||
+		    !parts[i]->mix || !(codec = parts[i]->mix->aout))
 			continue;
 		/* its own mix-minus if it is a mixed speaker, else the
-		 * shared mix */
+		 * shared mix; in its codec (one that joined since the tick
+		 * began may find none) */
 		for (size_t k = 0; k < j->nout; k++) {
+			if (j->out[k].codec != codec)
+				continue;
 			if (j->out[k].id == parts[i]->num)
 				pick = k;
 			else if (j->out[k].id == 0 && pick == SIZE_MAX)
@@ -966,7 +1132,7 @@ static void amix_done(int err, void *arg)
 			continue;
 		send_media(parts[i], (struct tes__stream *)cst,
 			   j->out[pick].data, (size_t)j->out[pick].len, false,
-			   j->ts);
+			   audio_ts(m, j->tick, aclock(cst)));
 	}
 
 out:
@@ -976,6 +1142,8 @@ out:
 	}
 	tes_deref(j->ar);
 	tes_deref(m);
+	free(j->recv);
+	free(j->out);
 	free(j);
 }
 
@@ -996,7 +1164,8 @@ static void send_reports(struct tes__mix *m, struct tes__part *p,
 				      st->out_ssrc, ntp,
 				      st->kind == TES_MEDIA_VIDEO
 					      ? video_ts(m, now_us)
-					      : audio_ts_now(m, now_us),
+					      : audio_ts_now(m, now_us,
+							     aclock(st)),
 				      st->out_packets, st->out_octets);
 		if (n > 0)
 			len += (size_t)n;
@@ -1013,7 +1182,9 @@ static void send_reports(struct tes__mix *m, struct tes__part *p,
 		if (n > 0)
 			len += (size_t)n;
 	}
-	if (len)
+	if (len && p->ctx && p->ctx->send_rtcp)
+		(void)p->ctx->send_rtcp(p, buf, len);
+	else if (len)
 		(void)tes__part_send_rtcp(p, buf, len);
 }
 
@@ -1040,6 +1211,36 @@ static void choose_decodes(struct tes__mix *m, struct ajob *j,
 	for (size_t i = 0; i < j->n; i++)
 		j->in[i].decode = !known ||
 				  tes_topk_is_selected(m->topk, lv[i].id);
+}
+
+/* Who takes the mix of this tick, in what codec; a recording takes the
+ * shared mix in Opus.  Room for what that needs encoded. */
+static int receivers(struct tes__mix *m, struct ajob *j,
+		     struct tes__part *const *parts, size_t n)
+{
+	const struct tes__stream *st;
+
+	j->recv = calloc(n ? n : 1, sizeof(*j->recv));
+	if (!j->recv)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		if (!sends_to(parts[i], TES_MEDIA_AUDIO, &st) ||
+		    !parts[i]->mix || !parts[i]->mix->aout)
+			continue;
+		j->recv[j->nrecv].num = parts[i]->num;
+		j->recv[j->nrecv].codec = parts[i]->mix->aout;
+		j->nrecv++;
+	}
+	j->rec = tes__recs_active(m->recs);
+	/* at most a mix-minus per speaker and a shared mix per codec */
+	j->cap = TES_MIN(j->nrecv + 1, (size_t)AENC_SLOTS);
+	j->out = calloc(j->cap, sizeof(*j->out));
+	if (!j->out) {
+		free(j->recv);
+		return -ENOMEM;
+	}
+
+	return 0;
 }
 
 static void audio_tick(uv_timer_t *t)
@@ -1094,10 +1295,14 @@ static void audio_tick(uv_timer_t *t)
 	j = calloc(1, sizeof(*j) + nin * sizeof(j->in[0]));
 	if (!j)
 		return;
+	if (receivers(m, j, parts, n)) {
+		free(j);
+		return;
+	}
 	j->m = tes_ref(m);
 	j->ar = tes_ref(m->ar);
 	j->now_ms = now_us / 1000;
-	j->ts = m->ats_base + (uint32_t)(m->aticks * TES_AUDIO_FRAME_SAMPLES);
+	j->tick = m->aticks;
 	j->due_us = m->adue_us - tick_us;
 	for (size_t i = 0; i < n && j->n < nin; i++) {
 		struct tes__mixin *mi = parts[i]->mix;
@@ -1219,6 +1424,7 @@ void tes__mix_info(struct tes__mix *m, struct tes_room_info *ri)
 	ri->audio_skipped = m->askipped;
 	ri->audio_concealed = m->aconcealed;
 	ri->audio_fec = m->afec;
+	ri->audio_encodes = m->aencodes;
 	for (size_t i = 0; i < m->n_prof; i++) {
 		struct tes_room_profile *rp = &m->pinfo[i];
 
@@ -1229,6 +1435,8 @@ void tes__mix_info(struct tes__mix *m, struct tes_room_info *ri)
 		rp->width = m->prof[i]->width;
 		rp->height = m->prof[i]->height;
 		rp->fps = m->prof[i]->cfg->fps;
+		rp->packetization_mode = m->prof[i]->cfg->packetization_mode;
+		rp->nal_dropped = m->prof[i]->nal_dropped;
 	}
 	ri->profiles = m->pinfo;
 	ri->nprofiles = m->n_prof;
@@ -1323,11 +1531,11 @@ int tes__mix_alloc(struct tes__mix **mp, struct tes__room *room,
 	m->ar = tes_alloc(sizeof(*m->ar), aroom_destructor);
 	if (!m->ar)
 		goto fail;
-	m->ar->codec = tes_acodec_find("opus");
+	m->ar->opus = tes_acodec_find("opus");
 	m->ar->chain.urgent = true;
 	sk.margin_db = TES_SPEAKER_MARGIN_DB;
 	sk.hold_ms = TES_SPEAKER_HOLD_MS;
-	if (!m->ar->codec || tes_amix_alloc(&m->ar->amix, 1, &tk) ||
+	if (!m->ar->opus || tes_amix_alloc(&m->ar->amix, 1, &tk) ||
 	    tes_speaker_det_alloc(&m->ar->det, &sk) ||
 	    tes_topk_alloc(&m->topk, &tk))
 		goto fail;

@@ -17,6 +17,8 @@ enum {
 	TES__AQ_PRIME = 2,      /* packets queued before playout starts */
 	TES__VJOBS_MAX = 4,     /* decode jobs in flight before dropping */
 	TES__PLI_RETRY_US = 500000, /* ask again while no keyframe came */
+	TES__ABLOCK_MAX = 320,  /* bytes of a 20 ms block of a constant-rate
+				   codec (G.711, G.722: 160) */
 };
 
 /*
@@ -62,9 +64,41 @@ struct tes__mixin {
 	uint64_t est_bps;                /* loop: its last REMB */
 	uint64_t since_ms;               /* loop: when it began to get the mix */
 	uint8_t lost;                    /* loop: its last fraction lost */
+	char prof_why[160];              /* loop: why it gets no video
+					    (no profile it can take), "" */
 	const struct tes_acodec *acodec; /* audio codec, NULL: no audio in */
 	struct tes_adec *adec;           /* the room's audio job */
+	const struct tes_acodec *aout;   /* loop: codec it receives the mix
+					    in (the one it negotiated), NULL:
+					    none */
+	uint8_t a_part[TES__ABLOCK_MAX]; /* loop: G.711/G.722 bytes short of
+					    a 20 ms block, waiting for the
+					    next packet */
+	uint16_t a_part_n;               /* loop: bytes in a_part */
+	uint32_t a_part_ts;              /* loop: RTP timestamp of a_part */
+	uint32_t a_lost;                 /* loop: blocks lost, to tell with
+					    the next block */
+	bool a_odd_noted;                /* loop: its packets are not 20 ms
+					    long, and that was logged */
+	struct tes_ratelog a_rl;         /* loop: audio drop warnings */
 };
+
+/* One output profile as a receiver's choice sees it. */
+struct tes__prof_view {
+	const struct tes_conf_profile *cfg;
+	int width;     /* its canvas now (the config's, or set live) */
+	int height;
+};
+
+/*
+ * mixprof.c: the profiles among pv[0..n) a receiver whose video stream is
+ * st can take (its codec; H.264: its packetization-mode and level), best
+ * bitrate first, into idx (indexes into pv) and kbps; both have room for
+ * n.  None: 0, and why says why (a sentence, for logs and the room info).
+ */
+size_t tes__prof_candidates(const struct tes__prof_view *pv, size_t n,
+			    const struct tes__stream *st, int *idx,
+			    uint32_t *kbps, char *why, size_t whylen);
 
 /* mixpart.c */
 
@@ -77,6 +111,9 @@ enum tes__aplay {
 	                     the returned packet (which plays next tick) */
 };
 
+/* An audio packet from its ingress (taken): into the jitter queue as
+ * 20 ms blocks, or dropped and counted */
+void tes__mixin_audio_in(struct tes__mixin *mi, struct tes_ingress_au *au);
 struct tes_ingress_au *tes__mixin_audio_pop(struct tes__mixin *mi,
 					    uint64_t now_us,
 					    enum tes__aplay *play);

@@ -14,6 +14,8 @@
 enum {
 	AUDIO_PLC_MS = 200,    /* conceal losses this long, then stop */
 	AUDIO_CONCEAL_MAX = AUDIO_PLC_MS / 20,  /* lost frames in a gap */
+	BLOCKS_PER_S = 1000 / TES_AUDIO_FRAME_MS,  /* 50 */
+	LOG_INTERVAL_MS = 5000,
 };
 
 struct vjob {
@@ -163,10 +165,9 @@ static void video_keyframe(void *arg)
 		send_pli(mi->part);
 }
 
-static void audio_au(struct tes_ingress_au *au, void *arg)
+/* Queue one 20 ms block for the room's audio tick */
+static void audio_queue(struct tes__mixin *mi, struct tes_ingress_au *au)
 {
-	struct tes__mixin *mi = arg;
-
 	if (mi->aq_n == TES__AQ_MAX) {
 		/* bound the delay: the oldest packet goes */
 		tes_deref(mi->aq[mi->aq_head]);
@@ -177,6 +178,124 @@ static void audio_au(struct tes_ingress_au *au, void *arg)
 	}
 	mi->aq[(mi->aq_head + mi->aq_n) % TES__AQ_MAX] = au;
 	mi->aq_n++;
+}
+
+/* A packet the mix cannot play as 20 ms blocks: dropped and counted */
+static void audio_bad(struct tes__mixin *mi, struct tes_ingress_au *au,
+		      int ticks)
+{
+	struct tes__part *p = mi->part;
+	uint64_t sup;
+
+	if (p) {
+		p->cnt.audio_bad_duration++;
+		if (tes_ratelog_allow(&mi->a_rl, LOG_INTERVAL_MS, &sup))
+			TES_LOGW("mix", "%s/%s: dropped a %s packet of %d "
+				 "ticks (%zu bytes): the mix plays 20 ms (%d "
+				 "ticks) at a time; %llu more not logged",
+				 p->room->name, p->id, mi->acodec->name,
+				 ticks, au->len,
+				 mi->acodec->clock / BLOCKS_PER_S,
+				 (unsigned long long)sup);
+	}
+	tes_deref(au);
+}
+
+/* A 20 ms block: a packet's fields, other bytes */
+static struct tes_ingress_au *block_of(const struct tes_ingress_au *pkt,
+				       const uint8_t *data, size_t len,
+				       uint32_t ts, uint32_t lost)
+{
+	struct tes_ingress_au *b = tes_alloc(sizeof(*b) + len, NULL);
+
+	if (!b)
+		return NULL;
+	*b = *pkt;
+	b->data = (uint8_t *)(b + 1);
+	b->len = len;
+	memcpy(b->data, data, len);
+	b->ts = ts;
+	b->lost_before = lost;
+
+	return b;
+}
+
+/*
+ * G.711 and G.722 packets of any duration are cut and joined into 20 ms
+ * blocks at byte boundaries (a byte is a tick of their RTP clock).  Bytes
+ * short of a block wait for the next packet; a loss drops them (they
+ * would be joined across the gap) and counts the lost packets as blocks
+ * of this packet's length.
+ */
+static void audio_blocks(struct tes__mixin *mi, struct tes_ingress_au *au)
+{
+	size_t blk = (size_t)mi->acodec->block_bytes, off = 0;
+	uint32_t ticks = (uint32_t)mi->acodec->clock / BLOCKS_PER_S;
+
+	if (!mi->a_part_n && !mi->a_lost && au->len == blk) {
+		audio_queue(mi, au);
+		return;
+	}
+	/* more than the queue holds would only push itself out */
+	if (au->len > TES__AQ_MAX * blk) {
+		audio_bad(mi, au, mi->acodec->duration(au->data, au->len));
+		return;
+	}
+	if (!mi->a_odd_noted && au->len != blk && mi->part) {
+		mi->a_odd_noted = true;
+		TES_LOGI("mix", "%s/%s: its %s packets are %zu bytes, not "
+			 "%zu: cut into 20 ms blocks", mi->part->room->name,
+			 mi->part->id, mi->acodec->name, au->len, blk);
+	}
+	if (au->lost_before) {
+		uint64_t lost = ((uint64_t)au->lost_before * au->len + blk -
+				 1) / blk;
+
+		mi->a_lost = (uint32_t)TES_MIN(mi->a_lost + lost,
+					       (uint64_t)UINT16_MAX);
+		mi->a_part_n = 0;
+	}
+	while (off < au->len) {
+		size_t take = TES_MIN(blk - mi->a_part_n, au->len - off);
+		struct tes_ingress_au *b;
+
+		if (!mi->a_part_n)
+			mi->a_part_ts = au->ts + (uint32_t)(off * ticks / blk);
+		memcpy(mi->a_part + mi->a_part_n, au->data + off, take);
+		mi->a_part_n = (uint16_t)(mi->a_part_n + take);
+		off += take;
+		if (mi->a_part_n < blk)
+			break;
+		mi->a_part_n = 0;
+		b = block_of(au, mi->a_part, blk, mi->a_part_ts, mi->a_lost);
+		if (b) {
+			mi->a_lost = 0;
+			audio_queue(mi, b);
+		}
+	}
+	tes_deref(au);
+}
+
+void tes__mixin_audio_in(struct tes__mixin *mi, struct tes_ingress_au *au)
+{
+	int d;
+
+	if (mi->acodec->block_bytes) {
+		audio_blocks(mi, au);
+		return;
+	}
+	/* Opus: a packet is decoded whole, and the mix takes 20 ms */
+	d = mi->acodec->duration(au->data, au->len);
+	if (d != mi->acodec->clock / BLOCKS_PER_S) {
+		audio_bad(mi, au, d);
+		return;
+	}
+	audio_queue(mi, au);
+}
+
+static void audio_au(struct tes_ingress_au *au, void *arg)
+{
+	tes__mixin_audio_in(arg, au);
 }
 
 struct tes_ingress_au *tes__mixin_audio_pop(struct tes__mixin *mi,
@@ -220,9 +339,9 @@ struct tes_ingress_au *tes__mixin_audio_pop(struct tes__mixin *mi,
 	}
 
 	/* packets were lost right before the head: play their place,
-	 * the last one from the head's in-band FEC (RFC 6716 2.1.7),
-	 * the others by PLC.  No worker holds the head yet, so its
-	 * lost_before can be cleared here. */
+	 * the last one from the head's in-band FEC (RFC 6716 2.1.7) when
+	 * the codec has it (Opus), the others by PLC.  No worker holds
+	 * the head yet, so its lost_before can be cleared here. */
 	if (au->lost_before) {
 		mi->a_conceal = TES_MIN(au->lost_before, AUDIO_CONCEAL_MAX);
 		au->lost_before = 0;
@@ -230,7 +349,7 @@ struct tes_ingress_au *tes__mixin_audio_pop(struct tes__mixin *mi,
 	if (mi->a_conceal) {
 		mi->a_conceal--;
 		mi->a_last_us = now_us;
-		if (mi->a_conceal) {
+		if (mi->a_conceal || !mi->acodec || !mi->acodec->fec) {
 			*play = TES__APLAY_PLC;
 			return NULL;
 		}
@@ -321,15 +440,21 @@ int tes__mixin_video_restart(struct tes__part *p)
 	return 0;
 }
 
+/* "PCMU" of "PCMU/8000" */
+static const char *codec_name(const struct tes__stream *st, char *buf,
+			      size_t len)
+{
+	snprintf(buf, len, "%.*s", (int)strcspn(st->codec, "/"), st->codec);
+	return buf;
+}
+
 static int video_in(struct tes__mixin *mi, const struct tes__stream *st)
 {
 	struct tes_ingress_cfg cfg = video_cfg(mi, st);
-	char name[8];
+	char name[16];
 	int err;
 
-	snprintf(name, sizeof(name), "%.*s", (int)strcspn(st->codec, "/"),
-		 st->codec);
-	mi->vcodec = tes_vcodec_find(name);
+	mi->vcodec = tes_vcodec_find(codec_name(st, name, sizeof(name)));
 	if (!mi->vcodec)
 		return -ENOTSUP;
 
@@ -341,18 +466,24 @@ static int video_in(struct tes__mixin *mi, const struct tes__stream *st)
 	return err;
 }
 
+/* Its audio, in the codec it negotiated (Opus, or a SIP endpoint's
+ * PCMU, PCMA, G722): decoded to the mix's 48 kHz */
 static int audio_in(struct tes__mixin *mi, const struct tes__stream *st)
 {
 	struct tes_ingress_cfg cfg = {
+		/* each packet stands alone, as Opus's do */
 		.codec = TES_INGRESS_OPUS,
+		.clock = st->clock,
 		.au_h = audio_au,
 		.arg = mi,
 		.audio_level_id = st->audio_level_id,
 	};
+	char name[16];
 	int err;
 
-	mi->acodec = tes_acodec_find("opus");
-	if (!mi->acodec)
+	mi->acodec = tes_acodec_find(codec_name(st, name, sizeof(name)));
+	if (!mi->acodec ||
+	    (size_t)mi->acodec->block_bytes > sizeof(mi->a_part))
 		return -ENOTSUP;
 
 	err = mi->acodec->dec_alloc(&mi->adec, 1);
@@ -380,7 +511,17 @@ int tes__mixin_alloc(struct tes__part *p, struct tes__mixctx *ctx)
 	for (size_t i = 0; !err && i < p->n_streams; i++) {
 		const struct tes__stream *st = &p->streams[i];
 		bool video = st->kind == TES_MEDIA_VIDEO;
+		char name[16];
 
+		/* the mix goes out in the codec it negotiated */
+		if (!video && st->we_send && !mi->aout) {
+			mi->aout = tes_acodec_find(codec_name(st, name,
+							      sizeof(name)));
+			if (!mi->aout) {
+				err = -ENOTSUP;
+				break;
+			}
+		}
 		/* one audio and one video input per participant: the first
 		 * m-line of each kind.  A second one (an offer may have two
 		 * audio m-lines) allocated over the first's decoder and

@@ -105,6 +105,15 @@ bool tes__recs_uses(const struct tes__recs *rs, size_t prof)
 	return false;
 }
 
+bool tes__recs_active(const struct tes__recs *rs)
+{
+	for (size_t i = 0; rs && i < RECS_MAX; i++) {
+		if (rs->e[i].used && !rs->e[i].stopped)
+			return true;
+	}
+	return false;
+}
+
 bool tes__recs_take_key(struct tes__recs *rs, size_t prof)
 {
 	bool want = false;

@@ -71,6 +71,9 @@ struct tes_part_counters {
 	uint64_t decode_errors;     /**< Mix: video frames that failed */
 	uint64_t frames_dropped;    /**< Mix: frames dropped (decoder late) */
 	uint64_t audio_dropped;     /**< Mix: audio dropped (queue full) */
+	uint64_t audio_bad_duration; /**< Mix: audio packets dropped: not
+				      20 ms long (Opus), longer than the
+				      jitter queue, or of no duration */
 	uint64_t profile_switches;  /**< Mix: moves between profiles */
 	uint64_t resent;            /**< Mix: video packets resent on NACK */
 };
@@ -119,6 +122,8 @@ struct tes_part_info {
 	const char *video_codec; /**< "VP8/90000", or "" */
 	const char *srtp;        /**< SRTP profile name, or "" */
 	const char *profile;     /**< Mix: output profile it receives, or "" */
+	const char *profile_reason; /**< Mix: why it receives no video
+				      although it negotiated some, or "" */
 	const char *layer;       /**< Mix: the rid of its simulcast layer the
 				      mixer decodes, or "" */
 	uint64_t age_ms;         /**< Time since join */
@@ -153,6 +158,9 @@ struct tes_room_profile {
 				      changed for this room) */
 	int height;
 	int fps;                 /**< Frame rate */
+	int packetization_mode;  /**< H264: 1, or 0 (single NAL units) */
+	uint64_t nal_dropped;    /**< H264 packetization_mode 0: NAL units
+				      too big for one packet, left out */
 };
 
 /** One room as shown by the admin API. */
@@ -176,6 +184,9 @@ struct tes_room_info {
 	uint64_t audio_concealed; /**< Mix: lost audio frames concealed (PLC) */
 	uint64_t audio_fec;      /**< Mix: lost audio frames rebuilt from the
 				      next packet's in-band FEC */
+	uint64_t audio_encodes;  /**< Mix: audio encodes, one a tick per
+				      distinct (mix, codec) its receivers
+				      (and recordings) take */
 	uint64_t video_frames;   /**< Mix: frames encoded, all profiles */
 	uint64_t video_missed;   /**< Mix: video ticks skipped (late job) */
 	uint32_t latency_p50_us; /**< Mix: added latency, input frame arrival

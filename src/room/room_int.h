@@ -18,6 +18,7 @@
 #include "srtp/srtp.h"
 
 struct tes__room;
+struct tes__part;
 struct tes__mix;
 struct tes__mixin;
 struct tes__sub;
@@ -31,6 +32,11 @@ struct tes__mixctx {
 	const struct tes_conf *conf;
 	struct tes_pool *pool;             /* decode / compose / encode */
 	struct tes_layout_set *layouts;    /* current presets (immutable) */
+	/* where the mix's RTP and RTCP (SR, REMB) go; NULL: to the
+	 * participant (tes__part_send_rtp/rtcp).  Tests catch them here. */
+	int (*send_rtp)(struct tes__part *p, const uint8_t *buf, size_t len);
+	int (*send_rtcp)(struct tes__part *p, const uint8_t *buf,
+			 size_t len);
 };
 
 enum tes__part_state {
@@ -53,6 +59,10 @@ struct tes__stream {
 	bool we_send;
 	bool we_recv;
 	char codec[48];        /* "VP8/90000" */
+	uint8_t h264_pmode;    /* H.264: packetization-mode it negotiated
+				  (0 single NAL units only, 1), else 0 */
+	uint8_t h264_level_idc; /* H.264: level_idc of its profile-level-id
+				  (31 = 3.1, 9 = 1b), else 0 */
 	/* simulcast we receive: one SSRC per rid, learned from the
 	 * rtp-stream-id extension of the first packets; in_ssrc is the
 	 * last (largest) layer's */
@@ -219,6 +229,8 @@ void tes__mix_keyframe(struct tes__mix *m, struct tes__part *p);
 void tes__mix_feedback(struct tes__mix *m, struct tes__part *p);
 void tes__mix_resend(struct tes__mix *m, struct tes__part *p, uint16_t seq);
 const char *tes__mix_profile_name(struct tes__mix *m, struct tes__part *p);
+/* why it receives no video although it negotiated some, or "" */
+const char *tes__mix_profile_reason(const struct tes__part *p);
 int tes__mix_profile_of(struct tes__mix *m, const struct tes__part *p);
 void tes__mix_info(struct tes__mix *m, struct tes_room_info *ri);
 void tes__mix_set_layout(struct tes__mix *m, const char *name);
@@ -248,6 +260,8 @@ void tes__recs_video(struct tes__recs *rs, size_t prof, const uint8_t *au,
 void tes__recs_audio(struct tes__recs *rs, const uint8_t *pkt, size_t len,
 		     uint64_t pts_us);
 bool tes__recs_uses(const struct tes__recs *rs, size_t prof);
+/* whether a recording or stream runs (it takes the room's audio) */
+bool tes__recs_active(const struct tes__recs *rs);
 bool tes__recs_take_key(struct tes__recs *rs, size_t prof);
 /* 0 when profile prof may change its video size, else -EBUSY and why (a
  * running recording or stream whose format cannot follow, named) */

@@ -1034,6 +1034,8 @@ int tes_rooms_describe(struct tes_rooms *r, const char *room,
 
 		if (p->ice)
 			cnt.send_errors += tes_ice_agent_tx_errors(p->ice);
+		/* (after .profile: choosing one updates the reason) */
+		pi.profile_reason = rm->mix ? tes__mix_profile_reason(p) : "";
 		ph(&pi, arg);
 		json_decref(pi.sip);
 	}

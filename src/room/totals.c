@@ -29,6 +29,7 @@ const struct tes_part_counter_field tes_part_counter_fields[] = {
 	F(decode_errors, "Mix: video frames that failed to decode"),
 	F(frames_dropped, "Mix: video frames dropped (decoder late)"),
 	F(audio_dropped, "Mix: audio dropped (queue full)"),
+	F(audio_bad_duration, "Mix: audio packets dropped: not 20 ms long"),
 	F(profile_switches, "Mix: moves between output profiles"),
 	F(resent, "Mix: video packets resent on NACK"),
 };

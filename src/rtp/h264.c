@@ -1,9 +1,11 @@
 /**
  * @file h264.c  H.264 RTP payload format (RFC 6184): single NAL unit,
- * STAP-A and FU-A depacketization into Annex B, and packetization of Annex
- * B access units (packetization-mode 0 and 1).  No state, no thread.
+ * STAP-A and FU-A depacketization into Annex B, packetization of Annex B
+ * access units (packetization-mode 0 and 1), and what a receiver's fmtp
+ * and level let it take.  No state, no thread.
  */
 #include <string.h>
+#include <strings.h>
 
 #include "base/base.h"
 #include "rtp/payload.h"
@@ -271,6 +273,42 @@ static int send_fu_a(const uint8_t *nal, size_t nlen, size_t max_payload,
 	return err;
 }
 
+int tes_h264_packetize_single(const uint8_t *au, size_t len,
+			      size_t max_payload, tes_pkt_h *h, void *arg,
+			      size_t *dropped)
+{
+	const uint8_t *nal;
+	size_t off = 0, nlen, count = 0, last = SIZE_MAX, skipped = 0;
+	int err = 0;
+
+	if (dropped)
+		*dropped = 0;
+	if (!au || !h || max_payload < MIN_PAYLOAD)
+		return -EINVAL;
+	max_payload = TES_MIN(max_payload, (size_t)TES_PAYLOAD_MAX);
+
+	/* the last NAL unit that is sent carries the marker */
+	for (; tes_h264_next_nal(au, len, &off, &nal, &nlen); count++) {
+		if (nlen <= max_payload)
+			last = count;
+	}
+	if (!count)
+		return -EINVAL;
+
+	off = 0;
+	for (size_t i = 0; i < count && !err; i++) {
+		(void)tes_h264_next_nal(au, len, &off, &nal, &nlen);
+		if (nlen > max_payload)
+			skipped++;
+		else
+			err = h(nal, nlen, i == last, arg);
+	}
+	if (dropped)
+		*dropped = skipped;
+
+	return err;
+}
+
 int tes_h264_packetize(const uint8_t *au, size_t len, size_t max_payload,
 		       bool mode0, tes_pkt_h *h, void *arg)
 {
@@ -278,16 +316,17 @@ int tes_h264_packetize(const uint8_t *au, size_t len, size_t max_payload,
 	size_t off = 0, nlen, count = 0;
 	int err = 0;
 
+	if (mode0) {
+		err = tes_h264_packetize_single(au, len, max_payload, h, arg,
+						&count);
+		return !err && count ? -EMSGSIZE : err;
+	}
 	if (!au || !h || max_payload < MIN_PAYLOAD)
 		return -EINVAL;
 	max_payload = TES_MIN(max_payload, (size_t)TES_PAYLOAD_MAX);
 
-	/* check everything first so that mode 0 sends all or nothing */
-	while (tes_h264_next_nal(au, len, &off, &nal, &nlen)) {
-		if (mode0 && nlen > max_payload)
-			return -EMSGSIZE;
+	while (tes_h264_next_nal(au, len, &off, &nal, &nlen))
 		count++;
-	}
 	if (!count)
 		return -EINVAL;
 
@@ -296,7 +335,7 @@ int tes_h264_packetize(const uint8_t *au, size_t len, size_t max_payload,
 		size_t grp;
 
 		(void)tes_h264_next_nal(au, len, &off, &nal, &nlen);
-		grp = mode0 ? 1 : stap_count(au, len, off, nlen, max_payload);
+		grp = stap_count(au, len, off, nlen, max_payload);
 		if (grp > 1) {
 			err = send_stap_a(au, len, &off, nal, nlen, grp,
 					  i + grp == count, h, arg);
@@ -317,4 +356,135 @@ int tes_h264_packetize(const uint8_t *au, size_t len, size_t max_payload,
 
 out:
 	return err;
+}
+
+/* ---- receiver capabilities (RFC 6184 8.1, H.264 Annex A) ---- */
+
+enum {
+	PROFILE_BASELINE = 66,
+	PROFILE_MAIN = 77,
+	PROFILE_EXTENDED = 88,
+	CONSTRAINT_SET3 = 0x10,
+	LEVEL_1B = 9,
+	LEVEL_DEFAULT = 10,   /* profile-level-id 420010 */
+	MB = 16,              /* macroblock width and height */
+};
+
+/* the value of key in an fmtp list, or NULL; *vn its length */
+static const char *fmtp_value(const char *fmtp, const char *key, size_t *vn)
+{
+	size_t kn = strlen(key);
+	const char *p = fmtp;
+
+	while (*p) {
+		const char *e;
+		size_t n;
+
+		while (*p == ' ' || *p == '\t')
+			p++;
+		e = strchr(p, ';');
+		n = e ? (size_t)(e - p) : strlen(p);
+		if (n > kn && p[kn] == '=' && !strncasecmp(p, key, kn)) {
+			const char *v = p + kn + 1;
+
+			*vn = n - kn - 1;
+			while (*vn && (v[*vn - 1] == ' ' || v[*vn - 1] == '\t'))
+				(*vn)--;
+			return v;
+		}
+		p += n;
+		if (*p == ';')
+			p++;
+	}
+
+	return NULL;
+}
+
+int tes_h264_fmtp_parse(const char *fmtp, uint8_t *pmode,
+			uint8_t *level_idc)
+{
+	const char *v;
+	uint8_t b[3];
+	size_t vn;
+	int err = 0;
+
+	if (!pmode || !level_idc)
+		return -EINVAL;
+	*pmode = 0;
+	*level_idc = LEVEL_DEFAULT;
+	if (!fmtp)
+		return 0;
+
+	v = fmtp_value(fmtp, "packetization-mode", &vn);
+	if (v && vn == 1 && v[0] >= '0' && v[0] <= '2')
+		*pmode = (uint8_t)(v[0] - '0');
+	else if (v)
+		err = -EBADMSG;
+
+	v = fmtp_value(fmtp, "profile-level-id", &vn);
+	if (!v)
+		return err;
+	if (vn != 6)
+		return -EBADMSG;
+	for (int i = 0; i < 3; i++) {
+		int hi = tes_hexval(v[2 * i]), lo = tes_hexval(v[2 * i + 1]);
+
+		if (hi < 0 || lo < 0)
+			return -EBADMSG;
+		b[i] = (uint8_t)(hi << 4 | lo);
+	}
+	*level_idc = b[2];
+	/* RFC 6184 8.1: level 1b of the profiles without level_idc 9 */
+	if (b[2] == 11 && (b[1] & CONSTRAINT_SET3) &&
+	    (b[0] == PROFILE_BASELINE || b[0] == PROFILE_MAIN ||
+	     b[0] == PROFILE_EXTENDED))
+		*level_idc = LEVEL_1B;
+
+	return err;
+}
+
+/* H.264 Table A-1: maximum macroblocks per second and per frame */
+static const struct {
+	uint8_t idc;
+	uint32_t max_mbps;
+	uint32_t max_fs;
+} levels[] = {
+	{9, 1485, 99},          /* 1b */
+	{10, 1485, 99},
+	{11, 3000, 396},
+	{12, 6000, 396},
+	{13, 11880, 396},
+	{20, 11880, 396},
+	{21, 19800, 792},
+	{22, 20250, 1620},
+	{30, 40500, 1620},
+	{31, 108000, 3600},
+	{32, 216000, 5120},
+	{40, 245760, 8192},
+	{41, 245760, 8192},
+	{42, 522240, 8704},
+	{50, 589824, 22080},
+	{51, 983040, 36864},
+	{52, 2073600, 36864},
+	{60, 4177920, 139264},
+	{61, 8355840, 139264},
+	{62, 16711680, 139264},
+};
+
+bool tes_h264_level_fits(uint8_t level_idc, int width, int height, int fps)
+{
+	uint64_t w, h, fs;
+	size_t i;
+
+	if (level_idc < levels[0].idc || width < 1 || height < 1 || fps < 1)
+		return false;
+	for (i = TES_ARRAY_SIZE(levels) - 1; levels[i].idc > level_idc; i--)
+		;
+	w = ((uint64_t)width + MB - 1) / MB;
+	h = ((uint64_t)height + MB - 1) / MB;
+	fs = w * h;
+
+	return fs <= levels[i].max_fs &&
+	       fs * (uint64_t)fps <= levels[i].max_mbps &&
+	       w * w <= 8u * levels[i].max_fs && h * h <= 8u * levels[i].max_fs;
 }

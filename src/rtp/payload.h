@@ -163,8 +163,8 @@ bool tes_h264_next_nal(const uint8_t *buf, size_t len, size_t *off,
 /**
  * Split one Annex B access unit into RTP payloads.  Mode 1: NAL units that
  * fit go alone or, several consecutive ones together, in a STAP-A; larger
- * ones in evenly sized FU-A fragments.  Mode 0: single NAL units only.  The
- * marker bit is set on the last payload.
+ * ones in evenly sized FU-A fragments.  Mode 0: as
+ * tes_h264_packetize_single().  The marker bit is set on the last payload.
  *
  * @param au           Annex B access unit
  * @param len          Its length
@@ -172,12 +172,67 @@ bool tes_h264_next_nal(const uint8_t *buf, size_t len, size_t *off,
  * @param mode0        packetization-mode 0: single NAL units only
  * @param h            Called for each payload, in order
  * @param arg          Handler argument
- * @return 0, -EINVAL (bad arguments, no NAL unit), -EMSGSIZE (mode 0 and a
- *         NAL unit is larger than max_payload; nothing is sent then), or
- *         what the handler returned
+ * @return 0, -EINVAL (bad arguments, no NAL unit), -EMSGSIZE (mode 0 and
+ *         NAL units larger than max_payload were left out; the others were
+ *         sent), or what the handler returned
  */
 int tes_h264_packetize(const uint8_t *au, size_t len, size_t max_payload,
 		       bool mode0, tes_pkt_h *h, void *arg);
+
+/**
+ * Send one Annex B access unit in single NAL unit mode (RFC 6184
+ * packetization-mode 0): each NAL unit alone in a payload, never
+ * aggregated or fragmented.  A NAL unit larger than max_payload cannot be
+ * sent in this mode: it is left out and counted (the receiver loses that
+ * slice, so the sender should count it and make a keyframe).  The marker
+ * bit is set on the last payload sent.
+ *
+ * @param au           Annex B access unit
+ * @param len          Its length
+ * @param max_payload  Largest payload (>= 3; clamped to TES_PAYLOAD_MAX)
+ * @param h            Called for each payload, in order
+ * @param arg          Handler argument
+ * @param dropped      Receives how many NAL units were left out (may be
+ *                     NULL)
+ * @return 0 (also when all were left out), -EINVAL (bad arguments, no NAL
+ *         unit), or what the handler returned
+ */
+int tes_h264_packetize_single(const uint8_t *au, size_t len,
+			      size_t max_payload, tes_pkt_h *h, void *arg,
+			      size_t *dropped);
+
+/**
+ * Read what an H.264 receiver can take from its SDP format parameters
+ * (RFC 6184 8.1, "packetization-mode=1;profile-level-id=42e01f"; keys are
+ * case-insensitive, blanks after ';' allowed).  Absent keys take the RFC's
+ * defaults: packetization-mode 0, profile-level-id 420010 (level 1.0).
+ * Level 1b (level_idc 11 with constraint_set3 in Baseline, Main or
+ * Extended) is given as 9, as the High profiles write it.  max-fs and
+ * max-mbps are not read: a receiver is held to its level.
+ *
+ * @param fmtp       a=fmtp parameters ("" or NULL: all defaults)
+ * @param pmode      Receives packetization-mode, 0..2
+ * @param level_idc  Receives level_idc (10 = 1.0, 31 = 3.1, 9 = 1b)
+ * @return 0, -EINVAL (NULL outputs), or -EBADMSG when a value is
+ *         malformed (that value keeps its default)
+ */
+int tes_h264_fmtp_parse(const char *fmtp, uint8_t *pmode,
+			uint8_t *level_idc);
+
+/**
+ * Whether a decoder of an H.264 level can take pictures of this size at
+ * this rate (H.264 Table A-1: MaxFS and MaxMBPS in macroblocks, and
+ * A.3.1's width and height of at most sqrt(8 * MaxFS) macroblocks).
+ * Levels between the table's entries count as the entry below; above
+ * 6.2 as 6.2.
+ *
+ * @param level_idc  Level (9: 1b); below 9: nothing fits
+ * @param width      Picture width in pixels
+ * @param height     Picture height
+ * @param fps        Frames per second
+ * @return true when it fits
+ */
+bool tes_h264_level_fits(uint8_t level_idc, int width, int height, int fps);
 
 /* ---- Opus (RFC 7587) and audio level (RFC 6464) ---- */
 

@@ -125,10 +125,19 @@ static void room_detail(const struct tes_room_info *ri, void *arg)
 	for (size_t i = 0; i < ri->nprofiles; i++) {
 		const struct tes_room_profile *p = &ri->profiles[i];
 
-		json_array_append_new(profiles, json_pack(
+		json_t *pj = json_pack(
 			"{s:s,s:s,s:i,s:i,s:i}", "name", p->name, "codec",
 			p->codec, "width", p->width, "height", p->height,
-			"fps", p->fps));
+			"fps", p->fps);
+
+		/* single NAL unit mode, and what it had to leave out */
+		if (!strcmp(p->codec, "H264") && !p->packetization_mode) {
+			json_object_set_new(pj, "packetization_mode",
+					    json_integer(0));
+			json_object_set_new(pj, "nal_dropped", json_integer(
+				(json_int_t)p->nal_dropped));
+		}
+		json_array_append_new(profiles, pj);
 	}
 	mix = json_pack("{s:s,s:s,s:o,s:o,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,"
 			"s:f,s:f,s:I}",
@@ -145,6 +154,9 @@ static void room_detail(const struct tes_room_info *ri, void *arg)
 			"latency_p50_ms", ri->latency_p50_us / 1000.0,
 			"latency_p99_ms", ri->latency_p99_us / 1000.0,
 			"latency_samples", (json_int_t)ri->latency_samples);
+	/* one a tick per distinct (mix, codec) its receivers take */
+	json_object_set_new(mix, "audio_encodes",
+			    json_integer((json_int_t)ri->audio_encodes));
 	json_object_set_new(obj, "mix", mix);
 }
 
@@ -155,7 +167,7 @@ static void part_to_json(const struct tes_part_info *pi, void *arg)
 	json_t *cnt, *pj;
 
 	cnt = json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,"
-			"s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}",
+			"s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}",
 			"rtp_in", (json_int_t)c->rtp_in,
 			"rtp_out", (json_int_t)c->rtp_out,
 			"rtcp_in", (json_int_t)c->rtcp_in,
@@ -176,6 +188,8 @@ static void part_to_json(const struct tes_part_info *pi, void *arg)
 			"decode_errors", (json_int_t)c->decode_errors,
 			"frames_dropped", (json_int_t)c->frames_dropped,
 			"audio_dropped", (json_int_t)c->audio_dropped,
+			"audio_bad_duration",
+			(json_int_t)c->audio_bad_duration,
 			"profile_switches", (json_int_t)c->profile_switches,
 			"resent", (json_int_t)c->resent);
 
@@ -192,6 +206,9 @@ static void part_to_json(const struct tes_part_info *pi, void *arg)
 		       "counters", cnt);
 	if (pi->layer && pi->layer[0])
 		json_object_set_new(pj, "layer", json_string(pi->layer));
+	if (pi->profile_reason && pi->profile_reason[0])
+		json_object_set_new(pj, "profile_reason",
+				    json_string(pi->profile_reason));
 	if (pi->video_age_ms >= 0)
 		json_object_set_new(pj, "video_age_ms",
 				    json_integer(pi->video_age_ms));

@@ -144,6 +144,8 @@ static bool write_yaml(const struct tes_conf *c, FILE *f)
 		put_num(f, "    ", "fps", p->fps);
 		put_num(f, "    ", "bitrate_kbps", p->bitrate_kbps);
 		put_num(f, "    ", "cpu_used", p->cpu_used);
+		put_num(f, "    ", "packetization_mode",
+			p->packetization_mode);
 	}
 
 	return ok;
@@ -155,7 +157,8 @@ static bool same_profile(const struct tes_conf_profile *a,
 	return !strcmp(a->name, b->name) && !strcmp(a->codec, b->codec) &&
 	       a->width == b->width && a->height == b->height &&
 	       a->fps == b->fps && a->bitrate_kbps == b->bitrate_kbps &&
-	       a->cpu_used == b->cpu_used;
+	       a->cpu_used == b->cpu_used &&
+	       a->packetization_mode == b->packetization_mode;
 }
 
 static bool same_conf(const struct tes_conf *a, const struct tes_conf *b)
@@ -229,6 +232,10 @@ static void check_valid(const struct tes_conf *c)
 		    p->cpu_used > 16)
 			abort();
 		if (strcmp(p->codec, "VP8") && strcmp(p->codec, "H264"))
+			abort();
+		/* mode 0 is H.264's; VP8 keeps the default */
+		if (p->packetization_mode > 1 ||
+		    (!p->packetization_mode && strcmp(p->codec, "H264")))
 			abort();
 		for (size_t j = 0; j < i; j++) {
 			if (!strcmp(c->profiles[j].name, p->name))

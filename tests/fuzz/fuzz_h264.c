@@ -53,15 +53,27 @@ struct pk_state {
 	size_t max;
 	bool ended;
 	bool valid;          /* every NAL header valid: check contents */
+	bool mode0;          /* NAL units over max are left out */
 };
+
+/* the next NAL unit the packets must carry (mode 0: one that fits) */
+static bool next_expected(struct pk_state *st, const uint8_t **nal,
+			  size_t *nlen)
+{
+	while (tes_h264_next_nal(st->au, st->len, &st->off, nal, nlen)) {
+		if (!st->mode0 || *nlen <= st->max)
+			return true;
+	}
+	return false;
+}
 
 static void expect_nal(struct pk_state *st, const uint8_t *p, size_t len)
 {
 	const uint8_t *nal;
 	size_t nlen;
 
-	if (!tes_h264_next_nal(st->au, st->len, &st->off, &nal, &nlen) ||
-	    nlen != len || memcmp(nal, p, len))
+	if (!next_expected(st, &nal, &nlen) || nlen != len ||
+	    memcmp(nal, p, len))
 		abort();
 }
 
@@ -117,10 +129,10 @@ static int on_pkt(const uint8_t *p, size_t len, bool marker, void *arg)
 
 static void check_packetize(const uint8_t *data, size_t size)
 {
-	struct pk_state st = {.au = data + 1, .len = size - 1, .valid = true};
+	struct pk_state st = {.au = data + 1, .len = size - 1, .valid = true,
+			      .mode0 = data[0] & 1};
 	const uint8_t *nal;
 	size_t off = 0, nlen, big = 0, count = 0;
-	bool mode0 = data[0] & 1;
 	int err;
 
 	st.max = 3 + (data[0] >> 1) * 7u;
@@ -128,24 +140,27 @@ static void check_packetize(const uint8_t *data, size_t size)
 		if ((nal[0] & 0x80) || !(nal[0] & 0x1f) ||
 		    (nal[0] & 0x1f) > 23)
 			st.valid = false;
-		big = TES_MAX(big, nlen);
+		big += nlen > st.max;
 		count++;
 	}
 
-	err = tes_h264_packetize(st.au, st.len, st.max, mode0, on_pkt, &st);
+	err = tes_h264_packetize(st.au, st.len, st.max, st.mode0, on_pkt,
+				 &st);
 	if (!count) {
 		if (err != -EINVAL || st.ended)
 			abort();
 		return;  /* no NAL unit at all */
 	}
-	if (mode0 && big > st.max) {
-		if (err != -EMSGSIZE || st.ended)
+	/* mode 0 leaves out what does not fit, and says so; a marker ends
+	 * what it sent */
+	if (st.mode0 && big) {
+		if (err != -EMSGSIZE || st.ended != (big < count))
 			abort();
-		return;
 	}
-	if (err || !st.ended || st.nal)
+	else if (err || !st.ended || st.nal) {
 		abort();
-	if (st.valid && tes_h264_next_nal(st.au, st.len, &st.off, &nal, &nlen))
+	}
+	if (st.valid && next_expected(&st, &nal, &nlen))
 		abort();
 }
 

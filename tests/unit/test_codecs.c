@@ -367,6 +367,22 @@ TES_TEST(codec_find)
 	TEST_STREQ(tes_acodec_find("pcmu")->name, "PCMU");
 	TEST_ASSERT(tes_acodec_find("G729") == NULL);
 
+	/* what the jitter path needs to know: FEC, packet durations */
+	{
+		/* TOC: config 9 (SILK WB 20 ms), code 0 / 1 (two frames) */
+		static const uint8_t one[] = {0x48, 1, 2}, two[] = {0x49, 1};
+		const struct tes_acodec *g = tes_acodec_find("G722");
+
+		TEST_ASSERT(ac->fec && !ac->block_bytes);
+		TEST_EQ(ac->duration(one, sizeof(one)), 960);
+		TEST_EQ(ac->duration(two, sizeof(two)), 1920);
+		TEST_EQ(ac->duration(one, 0), -EBADMSG);
+		TEST_ASSERT(!g->fec);
+		TEST_EQ(g->block_bytes, 160);
+		TEST_EQ(g->duration(one, 240), 240);   /* 30 ms */
+		TEST_EQ(tes_acodec_find("PCMA")->block_bytes, 160);
+	}
+
 	return 0;
 }
 
@@ -435,6 +451,65 @@ TES_TEST(codec_h264_garbage)
 TES_TEST(codec_h264_bitrate)
 {
 	return video_bitrate("H264");
+}
+
+/* max_nal (single NAL unit mode): a noisy 720p picture at 1 Mbit/s is
+ * cut into slices of at most 1200 bytes, keyframe and inter frames, and
+ * still decodes to the picture */
+TES_TEST(codec_h264_max_nal)
+{
+	const struct tes_vcodec *vc = tes_vcodec_find("H264");
+	struct tes_venc_params prm = {
+		.width = 1280, .height = 720, .fps = 30, .bitrate_kbps = 1000,
+		.max_nal = 1200,
+	};
+	struct tes_venc *e = NULL;
+	struct tes_vdec *d = NULL;
+	struct tes_frame *src = NULL, *out = NULL;
+	struct au_sink s = {0};
+	size_t biggest = 0;
+	int slices = 0;
+
+	TEST_OK(vc->enc_alloc(&e, &prm));
+	TEST_OK(vc->dec_alloc(&d));
+	TEST_OK(tes_frame_alloc(&src, prm.width, prm.height));
+	for (int i = 0; i < 4; i++) {
+		size_t pos = 0, nal, end;
+
+		if (encode_one(vc, e, src, i, 20, i == 3, &s))
+			return 1;
+		TEST_ASSERT(s.key[0] == (i == 0 || i == 3));
+		for (nal = next_nal(s.data[0], s.len[0], &pos);
+		     nal < s.len[0]; nal = end) {
+			size_t n;
+
+			end = next_nal(s.data[0], s.len[0], &pos);
+			/* the next one's start code is not this one's */
+			n = end - nal - (end < s.len[0] ? 3 : 0);
+			while (n && !s.data[0][nal + n - 1])
+				n--;
+			biggest = TES_MAX(biggest, n);
+			slices += (s.data[0][nal] & 0x1f) == 5 ||
+				  (s.data[0][nal] & 0x1f) == 1;
+		}
+		TEST_OK(vc->decode(d, s.data[0], s.len[0], &out));
+		TEST_ASSERT(psnr_y(src, out) > 20);
+		out = tes_deref(out);
+	}
+	if (verbose())
+		fprintf(stderr, "  H264 720p max_nal 1200: %d slices in 4 "
+			"frames, largest NAL %zu bytes\n", slices, biggest);
+	TEST_ASSERT(biggest <= 1200);
+	TEST_ASSERT(slices > 4 * 4);   /* 1 Mbit/s: ~4 kB a frame */
+	sink_reset(&s);
+	e = tes_deref(e);
+
+	prm.max_nal = TES_H264_MAX_NAL_MIN - 1;
+	TEST_EQ(vc->enc_alloc(&e, &prm), -EINVAL);
+	src = tes_deref(src);
+	d = tes_deref(d);
+
+	return 0;
 }
 
 /* Encode and decode ABLOCKS blocks of a 440 Hz sine (right channel at

@@ -35,9 +35,12 @@ TES_TEST(conf_shipped_file_is_valid)
 	TEST_EQ(c.media_port, 40000);
 	TEST_STREQ(c.media_announce, "127.0.0.1");
 	TEST_STREQ(c.default_mode, "mix");
-	TEST_EQ(c.n_profiles, 3);
+	TEST_EQ(c.n_profiles, 4);
 	TEST_STREQ(c.profiles[0].name, "vp8-720p");
-	TEST_EQ(c.profiles[2].width, 640);
+	TEST_STREQ(c.profiles[2].name, "h264-720p-sip");
+	TEST_EQ(c.profiles[2].packetization_mode, 0);
+	TEST_EQ(c.profiles[1].packetization_mode, 1);
+	TEST_EQ(c.profiles[3].width, 640);
 	TEST_STREQ(c.layouts_file, TES_SOURCE_DIR "/conf/layouts.yaml");
 	/* relative web_root resolves against the config file's folder */
 	TEST_STREQ(c.web_root, TES_SOURCE_DIR "/conf/../web");
@@ -143,6 +146,19 @@ TES_TEST(conf_profiles)
 	TEST_EQ(c.n_profiles, 1);
 	TEST_STREQ(c.profiles[0].codec, "H264");
 	TEST_EQ(c.profiles[0].fps, 30); /* default */
+	TEST_EQ(c.profiles[0].packetization_mode, 1);
+
+	TEST_EQ(load(&c, "profiles:\n  - name: sip\n    codec: H264\n"
+		     "    packetization_mode: 0\n", err, sizeof(err)), 0);
+	TEST_EQ(c.profiles[0].packetization_mode, 0);
+	TEST_EQ(load(&c, "profiles:\n  - name: v\n    packetization_mode: 0"
+		     "\n  - name: h\n    codec: H264\n"
+		     "    packetization_mode: 2\n", err, sizeof(err)), 2);
+	TEST_ASSERT(strstr(err, "profile v: packetization_mode 0 is for "
+			   "H264 profiles"));
+	TEST_ASSERT(strstr(err, "test.yaml:6:25: error: "
+			   "profiles.packetization_mode must be an integer "
+			   "in 0..1"));
 
 	TEST_EQ(load(&c, "profiles:\n  - name: a\n    codec: AV1\n"
 		     "  - name: a\n  - codec: VP8\n  - name: b\n    width: 321\n"

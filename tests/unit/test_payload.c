@@ -555,32 +555,82 @@ out:
 	return 0;
 }
 
+static int count_pkt(const uint8_t *payload, size_t len, bool marker,
+		     void *arg)
+{
+	(void)payload;
+	(void)len;
+	(void)marker;
+	(*(size_t *)arg)++;
+
+	return 0;
+}
+
 TES_TEST(payload_h264_mode0)
 {
 	struct rt rt;
 	uint8_t *au;
-	size_t len;
+	size_t len, dropped, n = 0;
 	int err = 1;
 
 	au = make_au(&len, 5000);
 	TEST_ASSERT(au);
 	if (rt_init(&rt, TES_INGRESS_H264))
 		goto out;
-	/* the IDR does not fit: nothing is sent */
-	if (tes_h264_packetize(au, len, 1200, true, rt_pkt, &rt) !=
-	    -EMSGSIZE || rt.n_pkts)
+	/* the IDR does not fit: it is left out, never fragmented; the
+	 * others go, the marker on the last one sent */
+	if (tes_h264_packetize_single(au, len, 1200, rt_pkt, &rt,
+				      &dropped) ||
+	    dropped != 1 || rt.n_pkts != 3 || rt.first[0][0] != 0x67 ||
+	    rt.first[1][0] != 0x68 || rt.first[2][0] != 0x06 ||
+	    rt.markers[0] || rt.markers[1] || !rt.markers[2])
 		goto out;
+	if (tes_h264_packetize(au, len, 1200, true, count_pkt, &n) !=
+	    -EMSGSIZE || n != 3)
+		goto out;
+	/* nothing fits: nothing is sent */
+	n = 0;
+	if (tes_h264_packetize_single(au, len, 3, count_pkt, &n, &dropped) ||
+	    dropped != 4 || n)
+		goto out;
+	rt.in = tes_deref(rt.in);
+	rt.au = tes_deref(rt.au);
 	free(au);
-	au = make_au(&len, 800);
-	if (!au || tes_h264_packetize(au, len, 1200, true, rt_pkt, &rt))
+
+	/* a picture of three slices, each a packet of its own: one access
+	 * unit comes out */
+	au = make_au(&len, 3 * 1004);
+	if (!au)
 		goto out;
-	/* one packet per NAL, no aggregation */
+	for (size_t i = 1; i < 3; i++)
+		memcpy(au + len - i * 1004, "\0\0\0\1\x65", 5);
+	if (rt_init(&rt, TES_INGRESS_H264) ||
+	    tes_h264_packetize_single(au, len, 1200, rt_pkt, &rt,
+				      &dropped) ||
+	    dropped || rt.n_pkts != 6 || rt.n_au != 1 ||
+	    !rt.au->keyframe || !same_nals(au, len, rt.au->data, rt.au->len))
+		goto out;
+	rt.in = tes_deref(rt.in);
+	rt.au = tes_deref(rt.au);
+	free(au);
+
+	au = make_au(&len, 800);
+	if (!au || rt_init(&rt, TES_INGRESS_H264) ||
+	    tes_h264_packetize(au, len, 1200, true, rt_pkt, &rt))
+		goto out;
+	/* one packet per NAL, no aggregation; the depacketizer takes
+	 * single NAL units back into the same access unit */
 	if (rt.n_pkts != 4 || rt.first[0][0] != 0x67 ||
 	    rt.first[1][0] != 0x68 || rt.first[3][0] != 0x65 ||
 	    rt.lens[3] != 800 || !rt.markers[3] || rt.markers[2] ||
-	    rt.n_au != 1 || !same_nals(au, len, rt.au->data, rt.au->len))
+	    rt.n_au != 1 || !rt.au->keyframe ||
+	    !same_nals(au, len, rt.au->data, rt.au->len))
 		goto out;
-	if (tes_h264_packetize(au, 4, 1200, true, rt_pkt, &rt) != -EINVAL)
+	if (tes_h264_packetize(au, 4, 1200, true, rt_pkt, &rt) != -EINVAL ||
+	    tes_h264_packetize_single(au, 4, 1200, rt_pkt, &rt, &dropped) !=
+		    -EINVAL ||
+	    tes_h264_packetize_single(au, len, 2, rt_pkt, &rt, NULL) !=
+		    -EINVAL)
 		goto out;
 	err = 0;
 out:
