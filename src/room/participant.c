@@ -237,8 +237,10 @@ static int layer_of(struct tes__part *p, struct tes__stream *st,
 	return -1;
 }
 
-static void recv_rtp(struct tes__part *p, struct tes_srtp *srtp, uint8_t *buf,
-		     size_t len)
+/* line: the stream the packet's transport carries (SIP: one m-line per
+ * port, and two m-lines may use one payload type), NULL: by pt */
+static void recv_rtp(struct tes__part *p, struct tes_srtp *srtp,
+		     struct tes__stream *line, uint8_t *buf, size_t len)
 {
 	struct tes_rtp_hdr h;
 	struct tes__stream *st;
@@ -259,7 +261,9 @@ static void recv_rtp(struct tes__part *p, struct tes_srtp *srtp, uint8_t *buf,
 		p->cnt.rtp_in++;
 		return; /* RFC 4733 events: not wired yet */
 	}
-	st = tes__part_stream_by_pt(p, h.pt);
+	st = !line ? tes__part_stream_by_pt(p, h.pt)
+		   : h.pt == line->pt ? line
+				      : NULL;
 	if (!st || !st->we_recv) {
 		p->cnt.drop_unknown_pt++;
 		drop_note(p, "RTP with a payload type not agreed", -EPROTO);
@@ -415,20 +419,20 @@ static void pkt_handler(enum tes_pkt_kind kind, uint8_t *buf, size_t len,
 	}
 
 	if (kind == TES_PKT_RTP)
-		recv_rtp(p, p->srtp, buf, len);
+		recv_rtp(p, p->srtp, NULL, buf, len);
 	else
 		recv_rtcp(p, p->srtp, buf, len);
 }
 
-void tes__part_recv(struct tes__part *p, struct tes_srtp *srtp, bool rtcp,
-		    uint8_t *buf, size_t len)
+void tes__part_recv(struct tes__part *p, struct tes_srtp *srtp,
+		    struct tes__stream *st, bool rtcp, uint8_t *buf, size_t len)
 {
 	if (p->state == TES__PART_FAILED)
 		return;
 	if (rtcp)
 		recv_rtcp(p, srtp, buf, len);
 	else
-		recv_rtp(p, srtp, buf, len);
+		recv_rtp(p, srtp, st, buf, len);
 }
 
 static void selected_handler(const struct sockaddr *addr, void *arg)

@@ -198,9 +198,11 @@ int tes__part_sip_ack(struct tes__part *p, struct tes__mixctx *ctx,
 int tes__part_sip_reinvite(struct tes__part *p, struct tes__mixctx *ctx,
 			   const char *sdp, size_t len, char **answer,
 			   char *err, size_t errlen);
-/* a datagram that arrived for p, SRTP-protected with srtp (NULL: plain) */
-void tes__part_recv(struct tes__part *p, struct tes_srtp *srtp, bool rtcp,
-		    uint8_t *buf, size_t len);
+/* a datagram that arrived for p, SRTP-protected with srtp (NULL: plain),
+ * on the transport of stream st (NULL: found by payload type) */
+void tes__part_recv(struct tes__part *p, struct tes_srtp *srtp,
+		    struct tes__stream *st, bool rtcp, uint8_t *buf,
+		    size_t len);
 void tes__part_fail(struct tes__part *p, const char *reason);
 void tes__part_tick(struct tes__part *p, uint64_t now);
 int tes__part_send_rtp(struct tes__part *p, const uint8_t *buf, size_t len);

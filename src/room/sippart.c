@@ -51,7 +51,10 @@ static void line_recv(bool rtcp, uint8_t *buf, size_t len, void *arg)
 		p->cnt.drop_not_ready++;
 		return;
 	}
-	tes__part_recv(p, l->srtp, rtcp, buf, len);
+	tes__part_recv(p, l->srtp,
+		       l->stream < p->n_streams ? &p->streams[l->stream]
+						: NULL,
+		       rtcp, buf, len);
 }
 
 static uint32_t be32(const uint8_t *b)
@@ -74,7 +77,7 @@ static struct tes__sipline *line_of(struct tes__part *p, const uint8_t *buf,
 		return &s->line[0];
 	ssrc = be32(buf + (rtcp ? 4 : 8));
 	for (size_t i = 0; i < s->n_lines; i++) {
-		if (s->line[i].sock &&
+		if (s->line[i].stream < p->n_streams &&
 		    p->streams[s->line[i].stream].out_ssrc == ssrc)
 			return &s->line[i];
 	}
@@ -122,6 +125,7 @@ static int open_line(struct tes__part *p, const struct tes_rooms_deps *deps,
 	memset(l, 0, sizeof(*l));
 	l->p = p;
 	l->media = media;
+	l->stream = SIZE_MAX; /* none until the answer says */
 	l->mux = mux;
 	if (tes_rtp_sock_alloc(&l->sock, deps->loop, c->media_listen,
 			       c->sip_rtp_port_min, c->sip_rtp_port_max, mux,
@@ -189,6 +193,7 @@ static int apply_lines(struct tes__part *p, const struct tes_sdp_answer *ans)
 
 		if (!st) {
 			/* refused in the answer: nothing goes there */
+			l->stream = SIZE_MAX;
 			(void)tes_rtp_sock_set_remote(l->sock, "0.0.0.0", 0,
 						      0);
 			continue;
@@ -375,7 +380,7 @@ int tes__sip_start(struct tes__part *p, const struct tes_sdp_answer *ans)
 	for (size_t i = 0; i < p->sip->n_lines; i++) {
 		const struct tes__sipline *l = &p->sip->line[i];
 
-		if (!ans->media[l->media].accepted)
+		if (l->stream >= p->n_streams)
 			continue;
 		TES_LOGI("room", "%s/%s: %s on RTP port %u, to %s%s%s",
 			 p->room->name, p->id, p->streams[l->stream].codec,
