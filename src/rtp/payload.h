@@ -1,7 +1,7 @@
 /**
  * @file payload.h  RTP payload formats: VP8 (RFC 7741), H.264 (RFC 6184,
- * packetization-mode 0 and 1) and Opus (RFC 7587), plus the RFC 6464 audio
- * level header extension.
+ * packetization-mode 0 and 1), Opus (RFC 7587) and telephone events
+ * (RFC 4733, received), plus the RFC 6464 audio level header extension.
  *
  * Parsers never allocate: they fill a caller struct whose pointers point
  * into the packet.  Packetizers call a handler once per RTP payload; the
@@ -269,5 +269,137 @@ int tes_audio_level_parse(const uint8_t *ext, size_t len, bool *voice,
  * @return The element byte
  */
 uint8_t tes_audio_level_make(bool voice, uint8_t level);
+
+/* ---- telephone events (RFC 4733), received ---- */
+
+enum {
+	TES_DTMF_EVENT_LEN = 4,    /**< Bytes of one event in a payload */
+	TES_DTMF_PACK_MAX = 16,    /**< Events tes_dtmf_rx_feed() takes from
+				        one packet */
+};
+
+/** One named event of a telephone-event payload (RFC 4733 2.3). */
+struct tes_dtmf_event {
+	uint8_t event;      /**< Event code: 0-9, 10 '*', 11 '#', 12-15
+			         A-D (DTMF); others from the IANA registry */
+	bool end;           /**< E bit: the event ended */
+	uint8_t volume;     /**< Power level in -dBm0, 0..63 */
+	uint16_t duration;  /**< Duration so far, in RTP clock ticks from
+			         the packet's timestamp */
+};
+
+/**
+ * Parse a telephone-event payload: one event, or several packed ones
+ * (RFC 4733 2.5.1.5: each but the last ended; each begins where the one
+ * before ended).  The R bit is ignored.
+ *
+ * @param ev   Receives the events
+ * @param max  Room in ev
+ * @param p    RTP payload (padding removed)
+ * @param len  Its length
+ * @return Number of events (>= 1), -EINVAL on NULL arguments, -EBADMSG
+ *         when the length is not a positive multiple of 4 or a packed
+ *         event but the last has no E bit, -EMSGSIZE when more than max
+ */
+int tes_dtmf_parse(struct tes_dtmf_event *ev, size_t max, const uint8_t *p,
+		   size_t len);
+
+/**
+ * The key of a DTMF event code.
+ *
+ * @param event  Event code
+ * @return '0'..'9', '*', '#', 'A'..'D' for codes 0-15, else '\0'
+ */
+char tes_dtmf_char(uint8_t event);
+
+/** An event as the receive state machine reports it, once. */
+struct tes_dtmf_report {
+	uint8_t event;      /**< Event code */
+	char digit;         /**< tes_dtmf_char(event): '\0' if not DTMF */
+	uint32_t ts;        /**< RTP timestamp of its start */
+	uint32_t duration;  /**< Its length in RTP clock ticks: the longest
+			         seen, long events' segments added up */
+	uint8_t volume;     /**< Power level of its last packet, -dBm0 */
+	bool ended;         /**< Its end was seen; false: all its end
+			         packets were lost (a newer event began, or
+			         tes_dtmf_rx_flush()) */
+};
+
+/**
+ * Receives each event the state machine reports.
+ *
+ * @param r    The event (valid during the call)
+ * @param arg  Handler argument
+ */
+typedef void (tes_dtmf_h)(const struct tes_dtmf_report *r, void *arg);
+
+/**
+ * The telephone events of one RTP stream (one SSRC), as received.  Owned
+ * by the caller (no allocation, no thread): zero it or use
+ * tes_dtmf_rx_init(), again when the stream's SSRC changes.
+ */
+struct tes_dtmf_rx {
+	bool active;        /**< An event is under way, not reported yet */
+	bool have_done;     /**< done_ts holds a reported event's */
+	uint8_t event;      /**< Under way: its code */
+	uint8_t volume;     /**< Under way: its last volume */
+	uint32_t start_ts;  /**< Under way: its start */
+	uint32_t seg_ts;    /**< Under way: start of its current segment
+			         (RFC 4733 2.5.1.3: a long event is sent in
+			         segments of 0xFFFF ticks) */
+	uint16_t seg_dur;   /**< Under way: longest duration seen in the
+			         segment */
+	uint32_t done_ts;   /**< Last segment of the last event reported:
+			         packets from there back are its redundant
+			         ends, or late; ignored */
+	uint64_t reported;  /**< Events reported */
+	uint64_t ignored;   /**< Packets (events of them) ignored: late,
+			         redundant, or not fitting the event under
+			         way */
+	uint64_t malformed; /**< Packets that did not parse */
+};
+
+/**
+ * Start (or restart) a receive state machine.
+ *
+ * @param rx  State
+ */
+void tes_dtmf_rx_init(struct tes_dtmf_rx *rx);
+
+/**
+ * Feed one telephone-event packet of the stream, in arrival order.  Each
+ * event is reported exactly once: when a packet with its E bit comes (the
+ * usual three copies of the end count once), or, when all its end packets
+ * were lost, as soon as a packet of a newer event comes.  A packet with
+ * the timestamp of the event under way updates it (whatever the order);
+ * one of an event already reported, or older, is ignored.
+ *
+ * @param rx       State
+ * @param ts       The packet's RTP timestamp
+ * @param marker   Its marker bit (set on the first packet of an event)
+ * @param payload  Its payload
+ * @param len      Payload length
+ * @param h        Called for each event reported (may be NULL)
+ * @param arg      Handler argument
+ * @return Events reported by this packet (>= 0), or -EINVAL, -EBADMSG,
+ *         -EMSGSIZE as tes_dtmf_parse() (the packet is ignored, counted
+ *         in malformed)
+ */
+int tes_dtmf_rx_feed(struct tes_dtmf_rx *rx, uint32_t ts, bool marker,
+		     const uint8_t *payload, size_t len, tes_dtmf_h *h,
+		     void *arg);
+
+/**
+ * Report the event under way, if any, as cut short (ended = false): all
+ * its end packets were lost and no newer event came.  Call it when the
+ * stream's audio goes on past the event, when no telephone-event packet
+ * came for a while (a second), or when the participant leaves.
+ *
+ * @param rx   State
+ * @param h    Handler (may be NULL)
+ * @param arg  Handler argument
+ * @return 1 when an event was reported, else 0
+ */
+int tes_dtmf_rx_flush(struct tes_dtmf_rx *rx, tes_dtmf_h *h, void *arg);
 
 #endif /* TES_PAYLOAD_H */
