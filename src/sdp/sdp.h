@@ -433,8 +433,9 @@ struct tes_sdp_plain_prefs {
  * direction as they are from an offer's.  Check then that remote_key's
  * tag and suite are those we offered.
  *
- * @param ans     Receives the outcome (fully overwritten; plain = true;
- *                local_key and local_port are left for the caller)
+ * @param ans     Receives the outcome (plain = true; m-lines beyond
+ *                n_media are not touched; local_key and local_port are
+ *                left for the caller)
  * @param offer   Parsed offer (or answer)
  * @param prefs   Preferences, NULL for the defaults
  * @param err     Receives a human-readable reason on failure, naming what
