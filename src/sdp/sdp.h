@@ -433,8 +433,9 @@ struct tes_sdp_plain_prefs {
  * direction as they are from an offer's.  Check then that remote_key's
  * tag and suite are those we offered.
  *
- * @param ans     Receives the outcome (fully overwritten; plain = true;
- *                local_key and local_port are left for the caller)
+ * @param ans     Receives the outcome (plain = true; m-lines beyond
+ *                n_media are not touched; local_key and local_port are
+ *                left for the caller)
  * @param offer   Parsed offer (or answer)
  * @param prefs   Preferences, NULL for the defaults
  * @param err     Receives a human-readable reason on failure, naming what
@@ -472,7 +473,7 @@ struct tes_sdp_plain_local {
  * ccm fir) for video, and a=ssrc cname when we send.
  *
  * @param buf    Output buffer
- * @param cap    Its capacity (4 KiB is plenty)
+ * @param cap    Its capacity (4 KiB is plenty for a few m-lines)
  * @param ans    Plain answer, local_port (and local_key for sdes) set
  * @param local  Our parameters
  * @return Length written (without the NUL), -EINVAL on bad arguments
@@ -511,7 +512,7 @@ struct tes_sdp_plain_offer {
  * with tes_sdp_negotiate_plain().
  *
  * @param buf  Output buffer
- * @param cap  Its capacity (4 KiB is plenty)
+ * @param cap  Its capacity (2 KiB is plenty)
  * @param o    What to offer
  * @return Length written (without the NUL), -EINVAL on bad arguments (no
  *         m-line, no sess_id, a port of 65535 without rtcp_mux, a key
