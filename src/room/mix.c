@@ -1313,6 +1313,12 @@ static void audio_tick(uv_timer_t *t)
 		in = &j->in[j->n++];
 		in->mi = tes_ref(mi);
 		in->au = tes__mixin_audio_pop(mi, now_us, &in->play);
+		if (parts[i]->muted) {
+			/* muted (a SIP caller's *6): its audio is taken from
+			 * the queue and dropped */
+			in->au = tes_deref(in->au);
+			in->play = TES__APLAY_NONE;
+		}
 	}
 	choose_decodes(m, j, now_us / 1000);
 	m->aticks++;

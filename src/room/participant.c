@@ -257,9 +257,11 @@ static void recv_rtp(struct tes__part *p, struct tes_srtp *srtp,
 		return;
 	}
 
-	if (p->sip && p->sip->dtmf_pt && h.pt == p->sip->dtmf_pt) {
+	if (p->sip && p->sip->dtmf_pt && h.pt == p->sip->dtmf_pt &&
+	    (!line || line->kind == TES_MEDIA_AUDIO)) {
 		p->cnt.rtp_in++;
-		return; /* RFC 4733 events: not wired yet */
+		tes__sip_dtmf(p, &h);
+		return;
 	}
 	st = !line ? tes__part_stream_by_pt(p, h.pt)
 		   : h.pt == line->pt ? line

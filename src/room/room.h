@@ -130,6 +130,8 @@ struct tes_part_info {
 	int64_t video_age_ms;    /**< Mix: time since its last decoded video
 				      frame, -1 when none yet */
 	bool sfu;                /**< Sfu: it receives forwarded tracks */
+	bool muted;              /**< Mix: its audio is left out of the mix
+				      (a SIP caller's DTMF *6) */
 	size_t sfu_tracks;       /**< Sfu: tracks it receives (live) */
 	bool sfu_offer_pending;  /**< Sfu: our offer waits for its answer */
 	const struct tes_part_counters *counters; /**< Counters */

@@ -10,6 +10,7 @@
 #include "net/ice.h"
 #include "net/rtpsock.h"
 #include "room/room.h"
+#include "rtp/payload.h"
 #include "rtp/rtp.h"
 #include "rtp/rxstats.h"
 #include "sdp/crypto.h"
@@ -110,6 +111,11 @@ struct tes__sip {
 	uint32_t audio_ssrc;
 	uint32_t video_ssrc;
 	uint8_t dtmf_pt;               /* telephone-event pt, 0: none */
+	struct tes_dtmf_rx dtmf;       /* RFC 4733 events received */
+	uint32_t dtmf_ssrc;            /* ... from this SSRC */
+	uint64_t dtmf_ms;              /* the last telephone-event packet */
+	char keys[8];                  /* the last keys pressed, oldest
+					  first */
 	bool offered;                  /* our 2xx carried the offer (the
 					  INVITE had none) */
 	char transport[TES_SIP_ADDR_MAX]; /* "UDP 127.0.0.1:5062" */
@@ -134,6 +140,8 @@ struct tes__part {
 	struct tes__stream streams[2]; /* audio, video (by kind) */
 	size_t n_streams;
 	uint32_t num;                  /* room-unique number, join order */
+	bool muted;                    /* mix: its audio is left out (a SIP
+					  caller's DTMF *6 toggles it) */
 	struct tes__mixin *mix;        /* mix mode media state, or NULL */
 	struct tes__mixctx *ctx;       /* mix mode: shared pool, layouts */
 	struct tes__sub *sub;          /* sfu mode: what it receives, and
@@ -337,6 +345,8 @@ int tes__sip_reoffer(struct tes__part *p, const char *sdp, size_t len,
 int tes__sip_update(struct tes__part *p, const struct tes_sdp_answer *ans);
 bool tes__sip_on_hold(const struct tes__part *p);
 int tes__sip_xmit(struct tes__part *p, uint8_t *buf, size_t len, bool rtcp);
+/* a telephone-event packet of the participant (RFC 4733) */
+void tes__sip_dtmf(struct tes__part *p, const struct tes_rtp_hdr *h);
 void tes__sip_tick(struct tes__part *p, uint64_t now);
 void tes__sip_free(struct tes__part *p);
 const char *tes__sip_remote(const struct tes__part *p);

@@ -1030,6 +1030,7 @@ int tes_rooms_describe(struct tes_rooms *r, const char *room,
 			.sfu_offer_pending = tes__sfu_offer_pending(p),
 			.counters = &cnt,
 			.sip = tes__sip_info(p),
+			.muted = p->muted,
 		};
 
 		if (p->ice)

@@ -578,6 +578,8 @@ bool tes__sip_on_hold(const struct tes__part *p)
 	return true;
 }
 
+static void on_key(const struct tes_dtmf_report *r, void *arg);
+
 void tes__sip_tick(struct tes__part *p, uint64_t now)
 {
 	struct tes__sip *s = p->sip;
@@ -586,6 +588,9 @@ void tes__sip_tick(struct tes__part *p, uint64_t now)
 	/* a call on hold may send nothing at all (baresip stops both ways) */
 	for (size_t i = 0; i < p->n_streams; i++)
 		expect |= p->streams[i].we_recv;
+	/* an event whose end packets were all lost ends a second later */
+	if (s->dtmf.active && now - s->dtmf_ms > 1000)
+		(void)tes_dtmf_rx_flush(&s->dtmf, on_key, p);
 	if (expect && p->state == TES__PART_CONNECTED && !tes__sip_on_hold(p) &&
 	    now - s->last_rx_ms > p->conf->sip_media_timeout_s * 1000ull)
 		tes__part_fail(p, "no media from the SIP endpoint");
@@ -654,4 +659,57 @@ json_t *tes__sip_info(const struct tes__part *p)
 		      "media", lines);
 
 	return o;
+}
+
+/* every event channel of the room hears it */
+static void room_event(struct tes__part *p, json_t *ev)
+{
+	const struct tes__events *e = p->room->events;
+
+	if (ev && e && e->h)
+		e->h(p->room->name, NULL, ev, e->arg);
+	json_decref(ev);
+}
+
+static void on_key(const struct tes_dtmf_report *r, void *arg)
+{
+	struct tes__part *p = arg;
+	struct tes__sip *s = p->sip;
+	size_t n = sizeof(s->keys) - 1;
+
+	TES_LOGI("room", "%s/%s: DTMF %c (%u ms%s)", p->room->name, p->id,
+		 r->digit ? r->digit : '?', r->duration / 8,
+		 r->ended ? "" : ", its end was lost");
+	if (!r->digit)
+		return;
+	room_event(p, json_pack("{s:s,s:s,s:s#,s:i}", "type", "dtmf",
+				"participant", p->id, "key", &r->digit,
+				(size_t)1, "duration_ms",
+				(int)(r->duration / 8)));
+	memmove(s->keys, s->keys + 1, n - 1);
+	s->keys[n - 1] = r->digit;
+	s->keys[n] = '\0';
+	/* *6 toggles the caller's own mute, as on conference bridges */
+	if (!strcmp(s->keys + n - 2, "*6")) {
+		memset(s->keys, 0, sizeof(s->keys));
+		p->muted = !p->muted;
+		TES_LOGI("room", "%s/%s: %s by DTMF *6", p->room->name, p->id,
+			 p->muted ? "muted" : "unmuted");
+		room_event(p, json_pack("{s:s,s:s,s:b,s:s}", "type", "mute",
+					"participant", p->id, "muted",
+					p->muted, "by", "dtmf *6"));
+	}
+}
+
+void tes__sip_dtmf(struct tes__part *p, const struct tes_rtp_hdr *h)
+{
+	struct tes__sip *s = p->sip;
+
+	if (h->ssrc != s->dtmf_ssrc) {
+		tes_dtmf_rx_init(&s->dtmf);
+		s->dtmf_ssrc = h->ssrc;
+	}
+	s->dtmf_ms = tes_now_ms();
+	(void)tes_dtmf_rx_feed(&s->dtmf, h->ts, h->marker, h->payload,
+			       h->payload_len, on_key, p);
 }

@@ -216,6 +216,8 @@ static void part_to_json(const struct tes_part_info *pi, void *arg)
 		json_object_set_new(pj, "owner", json_string(pi->owner));
 	if (pi->sip)
 		json_object_set(pj, "sip", pi->sip);
+	if (pi->muted)
+		json_object_set_new(pj, "muted", json_true());
 	if (pi->sfu)
 		json_object_set_new(pj, "sfu", json_pack(
 			"{s:I,s:b}", "tracks", (json_int_t)pi->sfu_tracks,

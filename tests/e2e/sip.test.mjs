@@ -182,6 +182,28 @@ step('H.264 + G.711 µ-law over plain RTP: both see and hear each other; BYE fre
   const p = await checkCall(b, { audio: 'PCMU', video: 'H264' });
   assertEq(p.sip.transport, 'RTP/AVP', 'transport');
 
+  // DTMF (RFC 4733) *6 mutes the caller: the browser hears silence; *6
+  // again unmutes it
+  await b.sendDtmf('*6');
+  const muted = await poll(async () => {
+    const q = sipPart(await roomInfo());
+    return q && q.muted ? q : null;
+  }, 5000);
+  assert(muted, `*6 did not mute the caller: ${server.log().split('\n').filter((l) => /DTMF/.test(l)).join(' | ')}`);
+  const quiet = await waitStats(BROWSER.page, (x) => x.inboundAudio.audioLevel < 0.003, 5000);
+  console.log(`  *6: muted; the browser hears level ${quiet.stats.inboundAudio.audioLevel}`);
+  assert(quiet.ok, 'the browser still hears the muted caller');
+  await b.sendDtmf('*6');
+  const unmuted = await poll(async () => {
+    const q = sipPart(await roomInfo());
+    return q && !q.muted ? q : null;
+  }, 5000);
+  assert(unmuted, '*6 again did not unmute the caller');
+  const loud = await waitStats(BROWSER.page, (x) => x.inboundAudio.audioLevel > 0.01, 5000);
+  console.log(`  *6 again: unmuted; level ${loud.stats.inboundAudio.audioLevel}; keys logged: `
+    + server.log().split('\n').filter((l) => /DTMF/.test(l)).map((l) => l.replace(/.*DTMF /, '')).join(', '));
+  assert(loud.ok, 'the browser does not hear the caller after unmute');
+
   // hold (re-INVITE a=sendonly): we stop sending; resume: we send again
   await b.hold();
   const held = await poll(async () => {
