@@ -242,6 +242,27 @@ step('the same with SDES-SRTP (srtp-mand), signalled over TCP', async () => {
 step('VP8 + Opus', async () => {
   const b = await baresip({ name: 'vp8', audioCodecs: ['opus/48000/2'], videoCodecs: ['VP8'] });
   const p = await checkCall(b, { audio: 'opus', video: 'VP8' });
+
+  // garbage at the SIP port and at the call's RTP ports, from the address
+  // the call signalled: dropped and counted, the call goes on
+  const junk = dgram.createSocket('udp4');
+  await new Promise((r) => junk.bind(0, '127.0.0.1', r));
+  for (let i = 0; i < 600; i++) {
+    const buf = Buffer.alloc(1 + ((i * 37) % 1400));
+    for (let k = 0; k < buf.length; k++) buf[k] = (i * 131 + k * 17) & 0xff;
+    if (i % 3 === 0) buf[0] = 0x80; // looks like RTP v2
+    junk.send(buf, [server.sipPort, ...p.sip.media.map((m) => m.port)][i % 3], '127.0.0.1');
+    if (i % 50 === 49) await sleep(10);
+  }
+  const before = (await b.stats()).video.rxPackets;
+  await sleep(1500);
+  const after = await b.stats();
+  const q = sipPart(await roomInfo());
+  junk.close();
+  console.log(`  after 600 junk datagrams: ${b.name} video rx ${before} -> ${after.video.rxPackets},`
+    + ` server malformed ${q.counters.drop_malformed}, unknown pt ${q.counters.drop_unknown_pt}, state ${q.state}`);
+  assert(after.video.rxPackets > before, 'the call stopped after the junk');
+  assert(q.counters.drop_malformed + q.counters.drop_unknown_pt > 0, 'junk was not counted');
   await hangupAndGone(b, p.id);
   await stopBaresip(b);
 });
