@@ -691,9 +691,29 @@ static int attach_media(struct tes__part *p, struct tes__room *room,
 	return 0;
 }
 
+/* A SIP participant's negotiated media starts: streams, the mixer's
+ * input, its transports */
+static int sip_media(struct tes__part *p, struct tes__mixctx *ctx,
+		     const struct tes_sdp_answer *ans, char *err,
+		     size_t errlen)
+{
+	int e = attach_media(p, p->room, ctx, ans, NULL, err, errlen);
+
+	if (!e) {
+		e = tes__sip_start(p, ans);
+		if (e)
+			snprintf(err, errlen, "cannot start media (%s)",
+				 strerror(-e));
+	}
+	if (!e && p->mix)
+		tes__mix_connected(p);
+
+	return e;
+}
+
 /* A SIP participant: plain RTP transports, SDP of the SIP kind */
-static int sip_alloc(struct tes__part *p, struct tes__room *room,
-		     const struct tes_rooms_deps *deps, struct tes__mixctx *ctx,
+static int sip_alloc(struct tes__part *p, const struct tes_rooms_deps *deps,
+		     struct tes__mixctx *ctx,
 		     uint32_t call, const char *offer, size_t len,
 		     char **answer, char *err, size_t errlen)
 {
@@ -712,15 +732,7 @@ static int sip_alloc(struct tes__part *p, struct tes__room *room,
 		return 0;
 	}
 	if (!e)
-		e = attach_media(p, room, ctx, ans, NULL, err, errlen);
-	if (!e) {
-		e = tes__sip_start(p, ans);
-		if (e)
-			snprintf(err, errlen, "cannot start media (%s)",
-				 strerror(-e));
-	}
-	if (!e && p->mix)
-		tes__mix_connected(p);
+		e = sip_media(p, ctx, ans, err, errlen);
 	free(ans);
 
 	return e;
@@ -741,15 +753,7 @@ int tes__part_sip_ack(struct tes__part *p, struct tes__mixctx *ctx,
 	}
 	e = tes__sip_answer(p, sdp, len, ans, err, errlen);
 	if (!e)
-		e = attach_media(p, p->room, ctx, ans, NULL, err, errlen);
-	if (!e) {
-		e = tes__sip_start(p, ans);
-		if (e)
-			snprintf(err, errlen, "cannot start media (%s)",
-				 strerror(-e));
-	}
-	if (!e && p->mix)
-		tes__mix_connected(p);
+		e = sip_media(p, ctx, ans, err, errlen);
 	free(ans);
 
 	return e;
@@ -819,7 +823,7 @@ int tes__part_alloc(struct tes__part **pp, struct tes__room *room,
 	tes_rand_str(p->id, TES_PART_ID_LEN);
 
 	if (sip) {
-		e = sip_alloc(p, room, deps, ctx, sip, offer, len, answer, err,
+		e = sip_alloc(p, deps, ctx, sip, offer, len, answer, err,
 			      errlen);
 		if (!e) {
 			*pp = p;

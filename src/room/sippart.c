@@ -248,6 +248,35 @@ static void set_ssrcs(struct tes__sip *s, struct tes_sdp_answer *ans)
 						   : s->video_ssrc;
 }
 
+/* Parse a SIP peer's description and negotiate it (an offer, or the
+ * answer to ours: n_media, when not 0, is how many m-lines it must have) */
+static int negotiate(struct tes__part *p, const char *sdp, size_t len,
+		     size_t n_media, struct tes_sdp_answer *ans, char *err,
+		     size_t errlen)
+{
+	struct tes_sdp_plain_prefs prefs = {.srtp = srtp_policy(p->conf)};
+	struct tes_sdp_session *sess = malloc(sizeof(*sess));
+	int e;
+
+	if (!sess) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	e = tes_sdp_parse(sess, sdp, len, err, errlen);
+	if (!e && n_media && sess->n_media != n_media) {
+		snprintf(err, errlen, "the answer has %zu m-lines, our offer "
+			 "%zu", sess->n_media, n_media);
+		e = -EPROTO;
+	}
+	if (!e)
+		e = tes_sdp_negotiate_plain(ans, sess, &prefs, err, errlen);
+	free(sess);
+	if (!e)
+		set_ssrcs(p->sip, ans);
+
+	return e;
+}
+
 /* No offer in the INVITE: ours, with an audio and a video m-line on
  * ports of their own (RTCP on the next port) */
 static int make_offer(struct tes__part *p, const struct tes_rooms_deps *deps,
@@ -296,8 +325,6 @@ int tes__sip_setup(struct tes__part *p, const struct tes_rooms_deps *deps,
 		   struct tes_sdp_answer *ans, char **sdp_out, char *err,
 		   size_t errlen)
 {
-	struct tes_sdp_session *sess = NULL;
-	struct tes_sdp_plain_prefs prefs = {.srtp = srtp_policy(deps->conf)};
 	struct tes_sdp_plain_local local;
 	struct tes__sip *s;
 	char *sdp = NULL;
@@ -333,19 +360,9 @@ int tes__sip_setup(struct tes__part *p, const struct tes_rooms_deps *deps,
 		goto out;
 	}
 
-	sess = malloc(sizeof(*sess));
-	if (!sess) {
-		e = -ENOMEM;
-		snprintf(err, errlen, "out of memory");
-		goto out;
-	}
-	e = tes_sdp_parse(sess, offer, len, err, errlen);
+	e = negotiate(p, offer, len, 0, ans, err, errlen);
 	if (e)
 		goto out;
-	e = tes_sdp_negotiate_plain(ans, sess, &prefs, err, errlen);
-	if (e)
-		goto out;
-	set_ssrcs(s, ans);
 	e = open_lines(p, ans, deps);
 	if (e) {
 		snprintf(err, errlen, "no RTP port free (%s)", strerror(-e));
@@ -363,7 +380,6 @@ int tes__sip_setup(struct tes__part *p, const struct tes_rooms_deps *deps,
 	sdp = NULL;
 
 out:
-	free(sess);
 	tes_deref(sdp);
 
 	return e;
@@ -399,8 +415,6 @@ int tes__sip_answer(struct tes__part *p, const char *sdp, size_t len,
 		    struct tes_sdp_answer *ans, char *err, size_t errlen)
 {
 	struct tes__sip *s = p->sip;
-	struct tes_sdp_plain_prefs prefs = {.srtp = srtp_policy(p->conf)};
-	struct tes_sdp_session *sess;
 	int e;
 
 	if (!s->offered || p->state != TES__PART_NEW) {
@@ -411,23 +425,9 @@ int tes__sip_answer(struct tes__part *p, const char *sdp, size_t len,
 		snprintf(err, errlen, "the ACK carried no SDP answer");
 		return -EPROTO;
 	}
-	sess = malloc(sizeof(*sess));
-	if (!sess) {
-		snprintf(err, errlen, "out of memory");
-		return -ENOMEM;
-	}
-	e = tes_sdp_parse(sess, sdp, len, err, errlen);
-	if (!e && sess->n_media != s->n_lines) {
-		snprintf(err, errlen, "the answer has %zu m-lines, our offer "
-			 "%zu", sess->n_media, s->n_lines);
-		e = -EPROTO;
-	}
-	if (!e)
-		e = tes_sdp_negotiate_plain(ans, sess, &prefs, err, errlen);
-	free(sess);
+	e = negotiate(p, sdp, len, s->n_lines, ans, err, errlen);
 	if (e)
 		return e;
-	set_ssrcs(s, ans);
 	for (size_t i = 0; i < ans->n_media && i < s->n_lines; i++) {
 		struct tes_sdp_neg_media *m = &ans->media[i];
 
@@ -450,9 +450,7 @@ int tes__sip_reoffer(struct tes__part *p, const char *sdp, size_t len,
 		     size_t errlen)
 {
 	struct tes__sip *s = p->sip;
-	struct tes_sdp_plain_prefs prefs = {.srtp = srtp_policy(p->conf)};
 	struct tes_sdp_plain_local local;
-	struct tes_sdp_session *sess;
 	char *out;
 	int e;
 
@@ -465,18 +463,9 @@ int tes__sip_reoffer(struct tes__part *p, const char *sdp, size_t len,
 			 "supported");
 		return -EPROTO;
 	}
-	sess = malloc(sizeof(*sess));
-	if (!sess) {
-		snprintf(err, errlen, "out of memory");
-		return -ENOMEM;
-	}
-	e = tes_sdp_parse(sess, sdp, len, err, errlen);
-	if (!e)
-		e = tes_sdp_negotiate_plain(ans, sess, &prefs, err, errlen);
-	free(sess);
+	e = negotiate(p, sdp, len, 0, ans, err, errlen);
 	if (e)
 		return e;
-	set_ssrcs(s, ans);
 
 	/* the same m-lines, on the transports they have */
 	for (size_t i = 0; i < ans->n_media; i++) {

@@ -328,6 +328,21 @@ export function join(page, room, opts = {}) {
     15000, `tessera.join(${room})`);
 }
 
+// Reads the page's received <video id="remote"> into a canvas and returns
+// the RGB at each of the given points (fractions of the picture).
+export function sampleVideo(page, points) {
+  return page.evaluate((pts) => {
+    const v = document.getElementById('remote');
+    const c = document.createElement('canvas');
+    c.width = v.videoWidth;
+    c.height = v.videoHeight;
+    const g = c.getContext('2d', { willReadFrequently: true });
+    g.drawImage(v, 0, 0);
+    return pts.map(([x, y]) => Array.from(
+      g.getImageData(Math.floor(x * c.width), Math.floor(y * c.height), 1, 1).data.slice(0, 3)));
+  }, points);
+}
+
 export function pageStats(page) {
   return withTimeout(page.evaluate(() => window.tessera.stats()), 5000, 'tessera.stats()');
 }

@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import os from 'node:os';
 import {
-  TESSERA_ROOT, Suite, makeMedia, placeholderCell, startServer, launchBrowser, openDemoPage, join, waitStats, request,
+  TESSERA_ROOT, Suite, makeMedia, placeholderCell, startServer, launchBrowser, openDemoPage, sampleVideo, join, waitStats, request,
   assert, assertEq, addCleanShutdownStep, poll, sleep,
 } from './lib.mjs';
 
@@ -20,21 +20,6 @@ const PEOPLE = [
 const suite = new Suite('mix', { deadlineMs: 150000 });
 let server;
 
-
-// Reads the received <video> into a canvas and returns the RGB at each of
-// the given points (fractions of the picture).
-function sample(page, points) {
-  return page.evaluate((pts) => {
-    const v = document.getElementById('remote');
-    const c = document.createElement('canvas');
-    c.width = v.videoWidth;
-    c.height = v.videoHeight;
-    const g = c.getContext('2d', { willReadFrequently: true });
-    g.drawImage(v, 0, 0);
-    return pts.map(([x, y]) => Array.from(
-      g.getImageData(Math.floor(x * c.width), Math.floor(y * c.height), 1, 1).data.slice(0, 3)));
-  }, points);
-}
 
 const close = (a, b) => a.every((v, i) => Math.abs(v - b[i]) < 60);
 
@@ -108,10 +93,10 @@ async function checkCells(layout, timeoutMs) {
   const points = cells.map((c) => [c.x + c.w / 2, c.y + c.h / 2]);
   for (const who of PEOPLE) {
     const ok = await poll(async () => {
-      const px = await sample(who.page, points);
+      const px = await sampleVideo(who.page, points);
       return px.every((rgb, i) => close(rgb, colourOf[cells[i].participant].rgb)) ? px : null;
     }, Math.max(500, timeoutMs - (Date.now() - t0)), 200);
-    const px = ok || await sample(who.page, points);
+    const px = ok || await sampleVideo(who.page, points);
     console.log(`  ${who.name} sees after ${Date.now() - t0} ms: ${px.map((rgb, i) =>
       `${colourOf[cells[i].participant].name}=${JSON.stringify(rgb)}`).join(' ')}`);
     if (!ok) {

@@ -16,7 +16,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import {
-  Suite, makeMedia, startServer, launchBrowser, openDemoPage, join, waitStats, request,
+  Suite, makeMedia, startServer, launchBrowser, openDemoPage, sampleVideo, join, waitStats, request,
   assert, assertEq, addCleanShutdownStep, poll, sleep,
 } from './lib.mjs';
 import { startBaresip, readPng, cellColour, colourClose } from './baresip.mjs';
@@ -55,20 +55,6 @@ function step(name, fn) {
 
 const roomInfo = async () => (await request(`${server.base}/rooms/${ROOM}`)).json;
 const sipPart = (room) => room && room.participants.find((p) => p.sip);
-
-// The browser's received video at points (fractions of the picture).
-function sample(page, points) {
-  return page.evaluate((pts) => {
-    const v = document.getElementById('remote');
-    const c = document.createElement('canvas');
-    c.width = v.videoWidth;
-    c.height = v.videoHeight;
-    const g = c.getContext('2d', { willReadFrequently: true });
-    g.drawImage(v, 0, 0);
-    return pts.map(([x, y]) => Array.from(
-      g.getImageData(Math.floor(x * c.width), Math.floor(y * c.height), 1, 1).data.slice(0, 3)));
-  }, points);
-}
 
 // A call from b into the room: established, flowing both ways, each side
 // seeing the other where the layout puts it.
@@ -121,10 +107,10 @@ async function checkCall(b, { audio, video, transport }) {
   const y = cell.y + cell.h / 2;
   const pts = [1, 3, 5].map((k) => [cell.x + (cell.w * k) / 6, y]);
   const seen = await poll(async () => {
-    const px = await sample(BROWSER.page, pts);
+    const px = await sampleVideo(BROWSER.page, pts);
     return px.every((rgb, i) => colourClose(rgb, BARS[i], 70)) ? px : null;
   }, 10000, 250);
-  const px = seen || await sample(BROWSER.page, pts);
+  const px = seen || await sampleVideo(BROWSER.page, pts);
   console.log(`  browser sees in ${b.name}'s cell: ${JSON.stringify(px)}`);
   assert(seen, `the browser does not see ${b.name}'s bars in its cell`);
 
