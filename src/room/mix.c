@@ -197,7 +197,6 @@ struct ajob {
 	struct ajob_out *out;    /* what was encoded, at most cap */
 	size_t nout;
 	size_t cap;
-	uint64_t encodes;  /* encodes made (nout) */
 	bool has_speaker;
 	uint32_t speaker;
 	uint32_t decoded;
@@ -1009,7 +1008,6 @@ static void encode_mix(struct ajob *j, uint32_t id,
 	o->id = id;
 	o->codec = codec;
 	j->nout++;
-	j->encodes++;
 }
 
 /* The mixes the receivers need, each encoded once */
@@ -1100,7 +1098,7 @@ static void amix_done(int err, void *arg)
 	m->askipped += j->skipped;
 	m->aconcealed += j->concealed;
 	m->afec += j->fec;
-	m->aencodes += j->encodes;
+	m->aencodes += j->nout;
 	for (size_t k = 0; k < j->nout; k++) {
 		/* recordings take the shared mix: everyone who is heard */
 		if (!j->out[k].id && j->out[k].codec == j->ar->opus)

@@ -26,7 +26,9 @@ struct tes_ingress;
 enum tes_ingress_codec {
 	TES_INGRESS_VP8 = 0,  /**< RFC 7741 */
 	TES_INGRESS_H264,     /**< RFC 6184, packetization-mode 0 or 1 */
-	TES_INGRESS_OPUS,     /**< RFC 7587: each packet is a frame */
+	TES_INGRESS_OPUS,     /**< RFC 7587: each packet is a frame; also
+			           any audio whose packets stand alone
+			           (G.711, G.722) */
 };
 
 /**
@@ -57,7 +59,10 @@ struct tes_ingress_au {
 struct tes_ingress_cfg {
 	enum tes_ingress_codec codec; /**< Payload format */
 	uint32_t clock;       /**< RTP clock rate (0: 90000 video, 48000
-			           Opus); for consumers of the AUs */
+			           audio; 8000 for G.711 and G.722); for
+			           consumers of the AUs (the audio path
+			           counts losses by sequence number, not
+			           by timestamp) */
 	/**
 	 * Receives each access unit, in order.
 	 *
