@@ -259,8 +259,16 @@ static void recv_rtp(struct tes__part *p, struct tes_srtp *srtp,
 
 	if (p->sip && p->sip->dtmf_pt && h.pt == p->sip->dtmf_pt &&
 	    (!line || line->kind == TES_MEDIA_AUDIO)) {
+		struct tes__stream *a = tes__part_stream_by_kind(
+			p, TES_MEDIA_AUDIO);
+
 		p->cnt.rtp_in++;
 		tes__sip_dtmf(p, &h);
+		/* events take sequence numbers of the audio stream: the mixer's
+		 * audio input sees them as empty packets, not as losses */
+		h.payload_len = 0;
+		if (a && p->room->mix)
+			tes__mix_rtp(p, a, &h);
 		return;
 	}
 	st = !line ? tes__part_stream_by_pt(p, h.pt)
