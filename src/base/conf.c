@@ -797,7 +797,9 @@ void tes_conf_defaults(struct tes_conf *c)
 		"h264-720p-sip", "H264", 1280, 720, 30, 1000, 0, 0};
 	c->profiles[3] = (struct tes_conf_profile){
 		"vp8-360p", "VP8", 640, 360, 30, 500, 8, 1};
-	c->n_profiles = 4;
+	c->profiles[4] = (struct tes_conf_profile){
+		"h264-360p-sip", "H264", 640, 360, 30, 500, 0, 0};
+	c->n_profiles = 5;
 }
 
 int tes_conf_load(struct tes_conf *c, const char *path, FILE *errout)

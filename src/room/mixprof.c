@@ -42,8 +42,9 @@ static bool h264_takes(const struct tes__stream *st,
 		return false;
 	/* 0: not known (no fmtp read): not held to a level */
 	return !st->h264_level_idc ||
-	       tes_h264_level_fits(st->h264_level_idc, pv->width, pv->height,
-				   pv->cfg->fps);
+	       tes_h264_caps_fit(st->h264_level_idc, st->h264_max_fs,
+				 st->h264_max_mbps, pv->width, pv->height,
+				 pv->cfg->fps);
 }
 
 static void explain(const struct tes__stream *st,

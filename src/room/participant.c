@@ -650,9 +650,12 @@ static void add_stream(struct tes__part *p, const struct tes_sdp_neg_media *m)
 	st->audio_level_id = m->ext_id[TES_EXT_AUDIO_LEVEL];
 	st->rid_id = m->ext_id[TES_EXT_RID];
 	st->clock = m->codec.clock ? m->codec.clock : 90000;
-	if (m->codec.codec == TES_CODEC_H264)
+	if (m->codec.codec == TES_CODEC_H264) {
 		(void)tes_h264_fmtp_parse(m->codec.fmtp, &st->h264_pmode,
 					  &st->h264_level_idc);
+		(void)tes_h264_fmtp_limits(m->codec.fmtp, &st->h264_max_fs,
+					   &st->h264_max_mbps);
+	}
 	st->n_layers = (uint8_t)m->n_rids;
 	st->mix_layer = st->mix_want = (int8_t)(st->n_layers - 1);
 	for (size_t i = 0; i < m->n_rids; i++)

@@ -62,6 +62,8 @@ struct tes__stream {
 	char codec[48];        /* "VP8/90000" */
 	uint8_t h264_pmode;    /* H.264: packetization-mode it negotiated
 				  (0 single NAL units only, 1), else 0 */
+	uint32_t h264_max_fs;  /* H.264: its fmtp's max-fs, 0: none */
+	uint32_t h264_max_mbps; /* H.264: its fmtp's max-mbps, 0: none */
 	uint8_t h264_level_idc; /* H.264: level_idc of its profile-level-id
 				  (31 = 3.1, 9 = 1b), else 0 */
 	/* simulcast we receive: one SSRC per rid, learned from the

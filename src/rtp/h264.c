@@ -471,20 +471,67 @@ static const struct {
 	{62, 16711680, 139264},
 };
 
-bool tes_h264_level_fits(uint8_t level_idc, int width, int height, int fps)
+bool tes_h264_caps_fit(uint8_t level_idc, uint32_t max_fs, uint32_t max_mbps,
+		       int width, int height, int fps)
 {
-	uint64_t w, h, fs;
+	uint64_t w, h, fs, lfs, lmbps;
 	size_t i;
 
 	if (level_idc < levels[0].idc || width < 1 || height < 1 || fps < 1)
 		return false;
 	for (i = TES_ARRAY_SIZE(levels) - 1; levels[i].idc > level_idc; i--)
 		;
+	lfs = TES_MAX((uint64_t)levels[i].max_fs, max_fs);
+	lmbps = TES_MAX((uint64_t)levels[i].max_mbps, max_mbps);
 	w = ((uint64_t)width + MB - 1) / MB;
 	h = ((uint64_t)height + MB - 1) / MB;
 	fs = w * h;
 
-	return fs <= levels[i].max_fs &&
-	       fs * (uint64_t)fps <= levels[i].max_mbps &&
-	       w * w <= 8u * levels[i].max_fs && h * h <= 8u * levels[i].max_fs;
+	return fs <= lfs && fs * (uint64_t)fps <= lmbps && w * w <= 8u * lfs &&
+	       h * h <= 8u * lfs;
+}
+
+bool tes_h264_level_fits(uint8_t level_idc, int width, int height, int fps)
+{
+	return tes_h264_caps_fit(level_idc, 0, 0, width, height, fps);
+}
+
+/* a decimal fmtp value below 2^32 */
+static int fmtp_u32(const char *fmtp, const char *key, uint32_t *out)
+{
+	const char *v;
+	uint64_t n = 0;
+	size_t vn;
+
+	v = fmtp_value(fmtp, key, &vn);
+	if (!v)
+		return 0;
+	if (!vn || vn > 10)
+		return -EBADMSG;
+	for (size_t i = 0; i < vn; i++) {
+		if (v[i] < '0' || v[i] > '9')
+			return -EBADMSG;
+		n = n * 10 + (uint64_t)(v[i] - '0');
+	}
+	if (n > UINT32_MAX)
+		return -EBADMSG;
+	*out = (uint32_t)n;
+
+	return 0;
+}
+
+int tes_h264_fmtp_limits(const char *fmtp, uint32_t *max_fs,
+			 uint32_t *max_mbps)
+{
+	int e1, e2;
+
+	if (!max_fs || !max_mbps)
+		return -EINVAL;
+	*max_fs = *max_mbps = 0;
+	if (!fmtp)
+		return 0;
+	e1 = fmtp_u32(fmtp, "max-fs", max_fs);
+	e2 = fmtp_u32(fmtp, "max-mbps", max_mbps);
+
+	return e1 ? e1 : e2;
 }

@@ -234,6 +234,37 @@ int tes_h264_fmtp_parse(const char *fmtp, uint8_t *pmode,
  */
 bool tes_h264_level_fits(uint8_t level_idc, int width, int height, int fps);
 
+/**
+ * The max-fs and max-mbps parameters of an H.264 fmtp (RFC 6184 8.1): a
+ * receiver that decodes larger frames or more macroblocks per second than
+ * its level says (SIP video systems often send level 3.0 with
+ * max-fs=3600 for 720p).
+ *
+ * @param fmtp      Parameters, e.g. "profile-level-id=42801e;max-fs=3600"
+ * @param max_fs    Receives max-fs in macroblocks, 0 when absent
+ * @param max_mbps  Receives max-mbps in macroblocks per second, 0 when
+ *                  absent
+ * @return 0, -EINVAL (NULL outputs) or -EBADMSG (a value that is not a
+ *         number below 2^32: that one stays 0)
+ */
+int tes_h264_fmtp_limits(const char *fmtp, uint32_t *max_fs,
+			 uint32_t *max_mbps);
+
+/**
+ * Like tes_h264_level_fits() for a receiver that also gave max-fs and
+ * max-mbps: each raises its level's limit (a value below it is ignored).
+ *
+ * @param level_idc  Level (9: 1b)
+ * @param max_fs     max-fs, 0: the level's
+ * @param max_mbps   max-mbps, 0: the level's
+ * @param width      Picture width in pixels
+ * @param height     Picture height
+ * @param fps        Frames per second
+ * @return true when it fits
+ */
+bool tes_h264_caps_fit(uint8_t level_idc, uint32_t max_fs, uint32_t max_mbps,
+		       int width, int height, int fps);
+
 /* ---- Opus (RFC 7587) and audio level (RFC 6464) ---- */
 
 /**

@@ -35,12 +35,17 @@ TES_TEST(conf_shipped_file_is_valid)
 	TEST_EQ(c.media_port, 40000);
 	TEST_STREQ(c.media_announce, "127.0.0.1");
 	TEST_STREQ(c.default_mode, "mix");
-	TEST_EQ(c.n_profiles, 4);
+	TEST_EQ(c.n_profiles, 5);
 	TEST_STREQ(c.profiles[0].name, "vp8-720p");
 	TEST_STREQ(c.profiles[2].name, "h264-720p-sip");
 	TEST_EQ(c.profiles[2].packetization_mode, 0);
 	TEST_EQ(c.profiles[1].packetization_mode, 1);
 	TEST_EQ(c.profiles[3].width, 640);
+	TEST_STREQ(c.profiles[4].name, "h264-360p-sip");
+	TEST_EQ(c.profiles[4].packetization_mode, 0);
+	TEST_ASSERT(c.sip_enabled);
+	TEST_EQ(c.sip_port, 5060);
+	TEST_STREQ(c.sip_srtp, "optional");
 	TEST_STREQ(c.layouts_file, TES_SOURCE_DIR "/conf/layouts.yaml");
 	/* relative web_root resolves against the config file's folder */
 	TEST_STREQ(c.web_root, TES_SOURCE_DIR "/conf/../web");

@@ -115,3 +115,43 @@ TES_TEST(h264_level_fits)
 
 	return 0;
 }
+
+TES_TEST(h264_max_fs_and_max_mbps_raise_the_level)
+{
+	static const struct {
+		const char *fmtp;
+		int ret;
+		uint32_t fs;
+		uint32_t mbps;
+	} p[] = {
+		{"profile-level-id=42801e;max-fs=3600;max-mbps=108000", 0, 3600,
+		 108000},
+		{"max-mbps=40500", 0, 0, 40500},
+		{"packetization-mode=1", 0, 0, 0},
+		{"max-fs=", -EBADMSG, 0, 0},
+		{"max-fs=12a", -EBADMSG, 0, 0},
+		{"max-fs=4294967296", -EBADMSG, 0, 0},
+		{"max-fs=4294967295", 0, 4294967295u, 0},
+	};
+	uint32_t fs, mbps;
+
+	for (size_t i = 0; i < TES_ARRAY_SIZE(p); i++) {
+		if (tes_h264_fmtp_limits(p[i].fmtp, &fs, &mbps) != p[i].ret ||
+		    fs != p[i].fs || mbps != p[i].mbps)
+			TEST_FAIL("\"%s\": max-fs %u max-mbps %u", p[i].fmtp,
+				  fs, mbps);
+	}
+	TEST_OK(tes_h264_fmtp_limits(NULL, &fs, &mbps));
+	TEST_EQ(tes_h264_fmtp_limits("", NULL, &mbps), -EINVAL);
+
+	/* level 3.0 takes no 720p30; with max-fs 3600 and max-mbps 108000
+	 * (3.1's) it does; max-fs alone does not raise the rate */
+	TEST_ASSERT(!tes_h264_caps_fit(30, 0, 0, 1280, 720, 30));
+	TEST_ASSERT(tes_h264_caps_fit(30, 3600, 108000, 1280, 720, 30));
+	TEST_ASSERT(!tes_h264_caps_fit(30, 3600, 0, 1280, 720, 30));
+	TEST_ASSERT(tes_h264_caps_fit(30, 3600, 0, 1280, 720, 10));
+	/* a value below the level's is no limit */
+	TEST_ASSERT(tes_h264_caps_fit(31, 99, 1485, 1280, 720, 30));
+
+	return 0;
+}
