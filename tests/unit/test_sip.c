@@ -20,6 +20,7 @@ struct seen {
 	int invites;
 	int acks;
 	int ended;
+	uint32_t slow_call;
 	char room[TES_SIP_USER_MAX + 1];
 	char from[TES_SIP_NAME_MAX + 1];
 	char sdp[256];
@@ -42,6 +43,8 @@ static void on_event(const struct tes_sip_event *ev, void *arg)
 		snprintf(s->sdp, sizeof(s->sdp), "%s", ev->sdp ? ev->sdp : "");
 		if (!strcmp(ev->room, "open"))
 			tes_sip_respond(s->sip, ev->call, 200, NULL, ANSWER);
+		else if (!strcmp(ev->room, "slow"))
+			s->slow_call = ev->call; /* answered later */
 		else
 			tes_sip_respond(s->sip, ev->call, 404,
 					"no room \"x\"\r\nInjected: 1", NULL);
@@ -128,7 +131,8 @@ static void send_req(int fd, uint16_t port, const char *method,
 		     "%s"
 		     "Content-Length: %zu\r\n\r\n%s",
 		     method, user, port, ntohs(me.sin_port), call_id, cseq,
-		     method, user, to_tag ? ";tag=" : "", to_tag ? to_tag : "",
+		     /* a CANCEL is of the INVITE's transaction */
+		     strcmp(method, "CANCEL") ? method : "INVITE", user, to_tag ? ";tag=" : "", to_tag ? to_tag : "",
 		     call_id, cseq, method, ntohs(me.sin_port),
 		     body ? "Content-Type: application/sdp\r\n" : "",
 		     body ? strlen(body) : 0, body ? body : "");
@@ -204,6 +208,19 @@ TES_TEST(sip_thread_invite_refusal_answer_bye_options)
 	TEST_ASSERT(strstr(buf, "SIP/2.0 200") != NULL);
 	pump(&loop, 100);
 	TEST_ASSERT(seen.ended == 1 && !strcmp(seen.why, "BYE"));
+
+	/* CANCEL of an INVITE the loop has not answered yet: 487 for the
+	 * INVITE, the call ends, and the late answer goes nowhere */
+	send_req(fd, conf.sip_port, "INVITE", "slow", "c4", 1, NULL, OFFER);
+	pump(&loop, 100);
+	TEST_ASSERT(seen.slow_call);
+	send_req(fd, conf.sip_port, "CANCEL", "slow", "c4", 1, NULL, NULL);
+	if (!wait_for(&loop, fd, "SIP/2.0 487", buf, sizeof(buf)))
+		TEST_FAIL("no 487 after CANCEL");
+	pump(&loop, 100);
+	TEST_ASSERT(seen.ended == 2 && !strcmp(seen.why, "CANCEL"));
+	tes_sip_respond(seen.sip, seen.slow_call, 200, NULL, ANSWER);
+	pump(&loop, 100);
 
 	/* OPTIONS (keep-alive, capabilities) */
 	send_req(fd, conf.sip_port, "OPTIONS", "open", "c3", 1, NULL, NULL);
