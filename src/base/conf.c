@@ -11,7 +11,6 @@
 #include <sys/stat.h>
 
 #include "base/conf.h"
-#include "base/conf_int.h"
 
 enum {
 	MAX_FILE = 1024 * 1024,
@@ -797,8 +796,8 @@ static void check_sip(struct loader *ld)
 	for (size_t i = 0; ld->auth_seen && i < c->n_sip_auth; i++) {
 		char why[160];
 
-		if (tes__conf_passwd_check(c->sip_auth[i].file, c->sip_realm,
-					   why, sizeof(why)) < 0)
+		if (tes_conf_passwd_check(c->sip_auth[i].file, c->sip_realm,
+					  why, sizeof(why)) < 0)
 			err_pos(ld, ld->auth_line[i], ld->auth_col[i],
 				"sip.auth: room %s: %s %s", c->sip_auth[i].room,
 				c->sip_auth[i].file, why);

@@ -209,6 +209,26 @@ const char *tes_conf_sip_auth_file(const struct tes_conf *c,
 				   const char *room);
 
 /**
+ * Check a sip.auth password file the way sofia-sip's auth module will
+ * read it (iptsec/auth_module.c, auth_readdb_internal): lines split at CR
+ * or LF, empty lines and lines starting with '#' skipped, every other line
+ * "user:password[:realm[:ident]]", or "user:realm:HA1" (htdigest: a third
+ * field of exactly 32 hex digits).  Sofia skips a line without a user or
+ * a password silently, keeps a user whose realm field is not ours out of
+ * reach, and never returns from a file with a NUL byte: all are refused
+ * here.  Used at load time, and by the SIP thread when the file changes.
+ *
+ * @param path   File (a regular file others cannot read or write)
+ * @param realm  sip.realm
+ * @param why    Receives what is wrong (no file contents in it)
+ * @param len    Its size
+ * @return Number of users (at least 1), or -errno when the file cannot be
+ *         used (why says why)
+ */
+int tes_conf_passwd_check(const char *path, const char *realm, char *why,
+			  size_t len);
+
+/**
  * Load a YAML document from memory (for tests and fuzzing).
  *
  * @param c       Configuration

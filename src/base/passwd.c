@@ -1,7 +1,8 @@
 /**
- * @file passwd.c  Load-time check of sip.auth password files, so a file
- * sofia-sip's auth module would read as "nobody" is a configuration error
- * with a line number, not a room nobody can call.
+ * @file passwd.c  Check of sip.auth password files, at load time and by
+ * the SIP thread when one changes, so a file sofia-sip's auth module would
+ * read as "nobody" (or hang on) is an error that says where, not a room
+ * nobody can call.
  */
 #include <fcntl.h>
 #include <stdbool.h>
@@ -12,7 +13,7 @@
 #include <unistd.h>
 
 #include "base/base.h"
-#include "base/conf_int.h"
+#include "base/conf.h"
 
 enum {
 	PASSWD_MAX = 1024 * 1024,  /* larger files are refused */
@@ -76,8 +77,8 @@ static int check_line(const char *s, size_t n, unsigned line,
 	return 0;
 }
 
-int tes__conf_passwd_check(const char *path, const char *realm, char *why,
-			   size_t len)
+int tes_conf_passwd_check(const char *path, const char *realm, char *why,
+			  size_t len)
 {
 	char *buf = NULL;
 	struct stat st;

@@ -11,10 +11,17 @@
  * Sofia does not compare the digest "uri" with the request's: we do
  * (RFC 2617 section 3.2.2.5), so credentials for one room do not open
  * another whose password file has the same user.
+ *
+ * Sofia reads the password file again when its stat changes; so do we,
+ * first, with the loader's check: an edit sofia would read as "nobody"
+ * or hang on (a NUL byte) makes the room's calls fail with 500 and a log
+ * line instead.  (An edit between our check and sofia's read slips
+ * through: keep the file's edits atomic, write and rename.)
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <sofia-sip/nua.h>
 #include <sofia-sip/sip.h>
@@ -51,6 +58,11 @@ struct loglimit {
 /* The auth module of one room (SIP thread). */
 struct room_auth {
 	char room[TES_CONF_ROOM_MAX + 1];
+	const char *file;              /* conf: the password file */
+	const char *realm;             /* conf: sip.realm */
+	struct stat st;                /* the file when last checked */
+	bool checked;                  /* st is set */
+	bool bad;                      /* it failed that check */
 	auth_mod_t *am;
 	struct loglimit ll_challenge;  /* 401s */
 	struct loglimit ll_refused;    /* 403s, 400s, 500s */
@@ -71,6 +83,38 @@ void tes__sip_auth_free(struct tes__sip_auth *a)
 	}
 	free(a->rooms);
 	free(a);
+}
+
+static bool same_file(const struct stat *a, const struct stat *b)
+{
+	return a->st_dev == b->st_dev && a->st_ino == b->st_ino &&
+	       a->st_size == b->st_size &&
+	       a->st_mtim.tv_sec == b->st_mtim.tv_sec &&
+	       a->st_mtim.tv_nsec == b->st_mtim.tv_nsec;
+}
+
+/* whether the room's password file is one sofia can use; checked again
+ * when its stat changed (removed: sofia keeps the users it read) */
+static bool file_usable(struct room_auth *ra)
+{
+	struct stat st;
+	char why[160];
+	bool was_bad = ra->bad;
+
+	if (stat(ra->file, &st) || (ra->checked && same_file(&st, &ra->st)))
+		return !ra->bad;
+	ra->st = st;
+	ra->checked = true;
+	ra->bad = tes_conf_passwd_check(ra->file, ra->realm, why,
+					sizeof(why)) < 0;
+	if (ra->bad)
+		TES_LOGE("sip", "room %s: password file %s %s: its calls get "
+			 "500 until it is fixed", ra->room, ra->file, why);
+	else if (was_bad)
+		TES_LOGI("sip", "room %s: password file %s is good again",
+			 ra->room, ra->file);
+
+	return !ra->bad;
 }
 
 int tes__sip_auth_alloc(struct tes__sip_auth **ap, su_root_t *root,
@@ -97,12 +141,19 @@ int tes__sip_auth_alloc(struct tes__sip_auth **ap, su_root_t *root,
 		uint8_t rnd[KEY_BYTES];
 		char key[2 * KEY_BYTES + 1];
 
+		snprintf(ra->room, sizeof(ra->room), "%s", ca->room);
+		ra->file = ca->file;
+		ra->realm = conf->sip_realm;
+		if (!file_usable(ra)) {
+			/* it was good at load: it changed since */
+			err = -EIO;
+			goto out;
+		}
 		err = tes_random(rnd, sizeof(rnd));
 		if (err)
 			goto out;
 		for (size_t j = 0; j < sizeof(rnd); j++)
 			snprintf(key + 2 * j, 3, "%02x", rnd[j]);
-		snprintf(ra->room, sizeof(ra->room), "%s", ca->room);
 		/* AUTHTAG_FORBIDDEN: wrong credentials get 403, not another
 		 * 401 a phone would answer with the same password again */
 		ra->am = auth_mod_create(root, AUTHTAG_METHOD("Digest"),
@@ -116,7 +167,6 @@ int tes__sip_auth_alloc(struct tes__sip_auth **ap, su_root_t *root,
 		explicit_bzero(key, sizeof(key));
 		explicit_bzero(rnd, sizeof(rnd));
 		if (!ra->am) {
-			/* it was checked at load: it went away since */
 			TES_LOGE("sip", "room %s: cannot read the password "
 				 "file %s", ca->room, ca->file);
 			err = -EIO;
@@ -211,6 +261,14 @@ bool tes__sip_auth_invite(struct tes__sip_auth *a, nua_handle_t *nh,
 
 	if (!ra)
 		return true;
+	if (!file_usable(ra)) {
+		nua_respond(nh, SIP_500_INTERNAL_SERVER_ERROR, TAG_END());
+		if (log_allow(&ra->ll_refused, &sup))
+			TES_LOGW("sip", "room %s: 500 to \"%s\" (%s): the "
+				 "password file is not usable", ra->room,
+				 info->from, info->remote);
+		return false;
+	}
 	as = auth_status_new(NULL);
 	if (!as) {
 		nua_respond(nh, SIP_500_INTERNAL_SERVER_ERROR, TAG_END());

@@ -10,7 +10,9 @@
 //  - no password at all: baresip 1.0.0 answers the 401 anyway (its AOR
 //    user, an empty password) and gets 403;
 //  - a user added to the password file while the server runs can call
-//    (sofia re-reads the file when it changes);
+//    (sofia re-reads the file when it changes); one edited into a file
+//    sofia cannot read (a NUL byte) makes the room's calls get 500 until
+//    it is fixed;
 //  - a room without an entry takes calls without a password;
 //  - (raw client) no credentials: 401, then the client gives up (ACK); then
 //    good credentials whose digest uri names another room: 400.
@@ -178,6 +180,30 @@ step('a user added to the file while the server runs can call at once', async ()
   console.log(`  ${b.name}: final responses ${JSON.stringify(inviteStatuses(b))}`);
   assertEq(JSON.stringify(inviteStatuses(b)), '[401,200]', 'final responses');
   await waitLog(/room locked: .* authenticated as "dave"/);
+  await b.hangup();
+  assert(await poll(async () => (await sipParts(LOCKED)).length === 0, 3000, 50), 'the caller stayed');
+  await stopBaresip(b);
+});
+
+// sofia's password file parser never returns from a NUL byte: the server
+// checks the file again when it changes, and refuses the room's calls
+// (500) instead of handing sofia such a file
+step('a password file edited into one sofia cannot read: 500 and a log line, until it is fixed', async () => {
+  const good = fs.readFileSync(passwd);
+  fs.writeFileSync(passwd, Buffer.concat([good, Buffer.from('zed:z\0\n')]));
+  const b = await baresip({ name: 'alice', accountParams: 'auth_pass=open-sesame' });
+  await b.dial(uri(LOCKED));
+  const ev = await b.waitEvent('CALL_CLOSED', 10000);
+  console.log(`  ${b.name}: CALL_CLOSED ${ev.param}; final responses ${JSON.stringify(inviteStatuses(b))}`);
+  assertEq(ev.status, 500, 'status');
+  const l = await waitLog(/room locked: password file .* has a NUL byte/);
+  console.log(`  server: ${l[0].replace(/^.*\[sip\] /, '')}`);
+  fs.writeFileSync(passwd, good);
+  await b.dial(uri(LOCKED));
+  await b.waitEvent('CALL_ESTABLISHED', 10000);
+  console.log(`  fixed: ${b.name}: final responses ${JSON.stringify(inviteStatuses(b))}`);
+  assertEq(JSON.stringify(inviteStatuses(b)), '[500,401,200]', 'final responses');
+  await waitLog(/room locked: password file .* is good again/);
   await b.hangup();
   assert(await poll(async () => (await sipParts(LOCKED)).length === 0, 3000, 50), 'the caller stayed');
   await stopBaresip(b);
