@@ -32,6 +32,8 @@ enum key_type {
 	KEY_SECRET,
 	KEY_SECRET_FILE,
 	KEY_SRTP,
+	KEY_REALM,
+	KEY_SIP_AUTH,
 };
 
 struct key_def {
@@ -71,6 +73,8 @@ static const struct key_def keys[] = {
 	{"sip", "open_rooms", KEY_BOOL, OFF(sip_open_rooms), 0, 0},
 	{"sip", "media_timeout_s", KEY_U32, OFF(sip_media_timeout_s), 5,
 	 3600},
+	{"sip", "realm", KEY_REALM, OFF(sip_realm), 0, 0},
+	{"sip", "auth", KEY_SIP_AUTH, 0, 0, 0, 0},
 	{"ice", "consent_timeout_ms", KEY_U32, OFF(consent_timeout_ms), 1000,
 	 600000},
 	{"ice", "connect_timeout_ms", KEY_U32, OFF(connect_timeout_ms), 1000,
@@ -125,6 +129,9 @@ struct loader {
 	FILE *errout;
 	int errors;
 	bool secret_seen;   /* auth.secret or auth.secret_file was set */
+	int auth_line[TES_CONF_MAX_SIP_AUTH]; /* where each sip.auth file */
+	int auth_col[TES_CONF_MAX_SIP_AUTH];  /* was named */
+	bool auth_seen;     /* sip.auth is in this document */
 };
 
 static void node_pos(struct fy_node *n, int *line, int *col)
@@ -152,6 +159,15 @@ static void node_pos(struct fy_node *n, int *line, int *col)
 	*col = m ? m->column + 1 : 0;
 }
 
+static void verr(struct loader *ld, int line, int col, const char *fmt,
+		 va_list ap)
+{
+	fprintf(ld->errout, "%s:%d:%d: error: ", ld->name, line, col);
+	vfprintf(ld->errout, fmt, ap);
+	fputc('\n', ld->errout);
+	ld->errors++;
+}
+
 __attribute__((format(printf, 3, 4)))
 static void err_at(struct loader *ld, struct fy_node *n, const char *fmt, ...)
 {
@@ -159,12 +175,21 @@ static void err_at(struct loader *ld, struct fy_node *n, const char *fmt, ...)
 	int line, col;
 
 	node_pos(n, &line, &col);
-	fprintf(ld->errout, "%s:%d:%d: error: ", ld->name, line, col);
 	va_start(ap, fmt);
-	vfprintf(ld->errout, fmt, ap);
+	verr(ld, line, col, fmt, ap);
 	va_end(ap);
-	fputc('\n', ld->errout);
-	ld->errors++;
+}
+
+/* an error found after the document is gone: at a remembered place */
+__attribute__((format(printf, 4, 5)))
+static void err_pos(struct loader *ld, int line, int col, const char *fmt,
+		    ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	verr(ld, line, col, fmt, ap);
+	va_end(ap);
 }
 
 static bool parse_u32(const char *s, uint32_t *v)
@@ -205,6 +230,16 @@ static bool valid_name(const char *s)
 	}
 
 	return n > 0;
+}
+
+static bool printable_ascii(const char *s)
+{
+	for (; *s; s++) {
+		if (*s < 0x20 || *s > 0x7e)
+			return false;
+	}
+
+	return true;
 }
 
 /* a path as written, or relative to the config file's folder */
@@ -387,7 +422,21 @@ static void set_value(struct loader *ld, void *base, const struct key_def *k,
 		break;
 
 	case KEY_ROOM_MODES:
-		break; /* a mapping: load_room_modes() */
+	case KEY_SIP_AUTH:
+		break; /* mappings: load_room_modes(), load_sip_auth() */
+
+	case KEY_REALM:
+		/* it goes in a quoted-string; sofia reads '*' as "the
+		 * request's host" and ':' ends a password file field */
+		if (!*s || strlen(s) >= k->size ||
+		    strpbrk(s, "\"\\*:") || !printable_ascii(s)) {
+			err_at(ld, val, "%s.%s must be 1..%zu printable ASCII "
+			       "characters without \" \\ * :", k->section,
+			       k->name, k->size - 1);
+			return;
+		}
+		strcpy(dst, s);
+		break;
 
 	case KEY_NAME:
 		if (!valid_name(s) || strlen(s) >= k->size) {
@@ -488,6 +537,72 @@ static void load_room_modes(struct loader *ld, struct fy_node *map)
 	}
 }
 
+/* sip.auth: {room: password file, ...}; the files are read once the
+ * whole document (and so sip.realm) is known: check_sip_auth() */
+static void load_sip_auth(struct loader *ld, struct fy_node *map)
+{
+	static const struct key_def file_key = {
+		"sip", "auth", KEY_PATH,
+		offsetof(struct tes_conf_sip_auth, file),
+		sizeof(((struct tes_conf_sip_auth *)0)->file), 0, 0};
+	struct tes_conf *c = ld->c;
+	struct fy_node_pair *p;
+	void *it = NULL;
+
+	if (fy_node_get_type(map) != FYNT_MAPPING) {
+		err_at(ld, map, "sip.auth must be a mapping of room names to "
+		       "password files");
+		return;
+	}
+	c->n_sip_auth = 0; /* the file's list replaces any earlier one */
+	ld->auth_seen = true;
+	while ((p = fy_node_mapping_iterate(map, &it))) {
+		struct fy_node *kn = fy_node_pair_key(p);
+		struct fy_node *vn = fy_node_pair_value(p);
+		const char *room = kn ? fy_node_get_scalar0(kn) : NULL;
+		const char *file;
+		struct tes_conf_sip_auth *a;
+
+		if (!room || !room_name_ok(room)) {
+			err_at(ld, kn, "sip.auth: a room name is 1..%d of A-Z "
+			       "a-z 0-9 - _, not \"%s\"", TES_CONF_ROOM_MAX,
+			       room ? room : "?");
+			continue;
+		}
+		if (c->n_sip_auth == TES_CONF_MAX_SIP_AUTH) {
+			err_at(ld, kn, "sip.auth: more than %d rooms",
+			       TES_CONF_MAX_SIP_AUTH);
+			return;
+		}
+		if (!vn || !fy_node_is_scalar(vn) ||
+		    fy_node_get_style(vn) == FYNS_ALIAS ||
+		    !(file = fy_node_get_scalar0(vn)) || !*file) {
+			err_at(ld, kn, "sip.auth: room %s needs the "
+			       "path of a password file", room);
+			continue;
+		}
+		a = &c->sip_auth[c->n_sip_auth];
+		memset(a, 0, sizeof(*a));
+		strcpy(a->room, room);
+		if (!set_path(ld, &file_key, vn, file, a->file))
+			continue;
+		node_pos(vn, &ld->auth_line[c->n_sip_auth],
+			 &ld->auth_col[c->n_sip_auth]);
+		c->n_sip_auth++;
+	}
+}
+
+const char *tes_conf_sip_auth_file(const struct tes_conf *c,
+				   const char *room)
+{
+	for (size_t i = 0; i < c->n_sip_auth; i++) {
+		if (!strcmp(c->sip_auth[i].room, room))
+			return c->sip_auth[i].file;
+	}
+
+	return NULL;
+}
+
 const char *tes_conf_room_mode(const struct tes_conf *c, const char *room)
 {
 	for (size_t i = 0; i < c->n_room_modes; i++) {
@@ -528,6 +643,8 @@ static void load_section(struct loader *ld, const char *section,
 		}
 		if (k->type == KEY_ROOM_MODES)
 			load_room_modes(ld, fy_node_pair_value(p));
+		else if (k->type == KEY_SIP_AUTH)
+			load_sip_auth(ld, fy_node_pair_value(p));
 		else
 			set_value(ld, ld->c, k, fy_node_pair_value(p));
 	}
@@ -675,6 +792,16 @@ static void check_sip(struct loader *ld)
 			c->sip_rtp_port_max, c->sip_rtp_port_min + 3);
 		ld->errors++;
 	}
+	/* each password file as sofia-sip will read it, with sip.realm */
+	for (size_t i = 0; ld->auth_seen && i < c->n_sip_auth; i++) {
+		char why[160];
+
+		if (tes_conf_passwd_check(c->sip_auth[i].file, c->sip_realm,
+					  why, sizeof(why)) < 0)
+			err_pos(ld, ld->auth_line[i], ld->auth_col[i],
+				"sip.auth: room %s: %s %s", c->sip_auth[i].room,
+				c->sip_auth[i].file, why);
+	}
 }
 
 static void load_root(struct loader *ld, struct fy_node *root)
@@ -769,6 +896,7 @@ void tes_conf_defaults(struct tes_conf *c)
 	c->sip_rtp_port_max = 20999;
 	strcpy(c->sip_srtp, "optional");
 	c->sip_media_timeout_s = 30;
+	strcpy(c->sip_realm, "tessera");
 	strcpy(c->media_listen, "127.0.0.1");
 	c->media_port = 40000;
 	strcpy(c->media_announce, "127.0.0.1");

@@ -24,12 +24,25 @@ enum {
 				       key of 256 bits or more (RFC 7518
 				       section 3.2) */
 	TES_CONF_SECRET_MAX = 512, /**< longest token secret */
+	TES_CONF_MAX_SIP_AUTH = 64, /**< rooms in sip.auth */
+	TES_CONF_REALM_MAX = 64,  /**< longest sip.realm */
 };
 
 /** rooms.modes: a room that does not start in rooms.default_mode. */
 struct tes_conf_room_mode {
 	char room[TES_CONF_ROOM_MAX + 1];  /**< Room name */
 	char mode[8];                      /**< "echo", "mix", "sfu" */
+};
+
+/**
+ * sip.auth: a room whose SIP callers must authenticate (digest, RFC 3261
+ * section 22) against a password file in sofia-sip's format: lines
+ * "user:password[:realm]" or htdigest's "user:realm:HA1", '#' comments.
+ */
+struct tes_conf_sip_auth {
+	char room[TES_CONF_ROOM_MAX + 1];  /**< Room name */
+	char file[TES_CONF_PATH_MAX];      /**< Password file, resolved
+					        against the config dir */
 };
 
 /** One output profile: an encode that many participants share. */
@@ -103,6 +116,12 @@ struct tes_conf {
 	uint32_t sip_media_timeout_s;          /**< sip.media_timeout_s: a
 						    call that sends nothing
 						    this long is hung up */
+	char sip_realm[TES_CONF_REALM_MAX + 1]; /**< sip.realm: the digest
+						    realm of sip.auth
+						    challenges */
+	struct tes_conf_sip_auth sip_auth[TES_CONF_MAX_SIP_AUTH];
+						/**< sip.auth */
+	size_t n_sip_auth;                     /**< Entries in sip_auth */
 	uint32_t consent_timeout_ms;           /**< ice.consent_timeout_ms */
 	uint32_t connect_timeout_ms;           /**< ice.connect_timeout_ms */
 	char default_mode[TES_CONF_NAME_MAX];  /**< rooms.default_mode */
@@ -178,6 +197,36 @@ int tes_conf_load(struct tes_conf *c, const char *path, FILE *errout);
  * @return "echo", "mix" or "sfu"
  */
 const char *tes_conf_room_mode(const struct tes_conf *c, const char *room);
+
+/**
+ * The password file of a room whose SIP callers must authenticate.
+ *
+ * @param c     Configuration
+ * @param room  Room name
+ * @return Its sip.auth file, or NULL when the room takes calls without
+ */
+const char *tes_conf_sip_auth_file(const struct tes_conf *c,
+				   const char *room);
+
+/**
+ * Check a sip.auth password file the way sofia-sip's auth module will
+ * read it (iptsec/auth_module.c, auth_readdb_internal): lines split at CR
+ * or LF, empty lines and lines starting with '#' skipped, every other line
+ * "user:password[:realm[:ident]]", or "user:realm:HA1" (htdigest: a third
+ * field of exactly 32 hex digits).  Sofia skips a line without a user or
+ * a password silently, keeps a user whose realm field is not ours out of
+ * reach, and never returns from a file with a NUL byte: all are refused
+ * here.  Used at load time, and by the SIP thread when the file changes.
+ *
+ * @param path   File (a regular file others cannot read or write)
+ * @param realm  sip.realm
+ * @param why    Receives what is wrong (no file contents in it)
+ * @param len    Its size
+ * @return Number of users (at least 1), or -errno when the file cannot be
+ *         used (why says why)
+ */
+int tes_conf_passwd_check(const char *path, const char *realm, char *why,
+			  size_t len);
 
 /**
  * Load a YAML document from memory (for tests and fuzzing).

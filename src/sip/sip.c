@@ -25,6 +25,7 @@
 #include "base/base.h"
 #include "base/conf.h"
 #include "sip/sip.h"
+#include "sip/sip_int.h"
 
 enum {
 	SDP_MAX = 65536,          /* larger bodies are refused (413) */
@@ -79,6 +80,7 @@ struct tes_sip {
 	su_root_t *root;
 	nua_t *nua;
 	su_timer_t *stop_timer;
+	struct tes__sip_auth *auth;      /* sip.auth rooms, or NULL */
 	struct call *calls;
 	uint32_t next_id;
 	bool stopping;
@@ -262,15 +264,45 @@ static void copy_plain(char *dst, size_t len, const char *src)
 	}
 }
 
+/* what the loop thread is told of a new call: room, caller, address */
+static void invite_info(struct tes_sip_event *ev, const sip_t *sip)
+{
+	const sip_via_t *v = sip->sip_via;
+	const char *proto;
+
+	if (sip->sip_request && sip->sip_request->rq_url->url_user)
+		copy_plain(ev->room, sizeof(ev->room),
+			   sip->sip_request->rq_url->url_user);
+	if (sip->sip_from && sip->sip_from->a_display &&
+	    *sip->sip_from->a_display)
+		copy_plain(ev->from, sizeof(ev->from),
+			   sip->sip_from->a_display);
+	else if (sip->sip_from && sip->sip_from->a_url->url_user)
+		copy_plain(ev->from, sizeof(ev->from),
+			   sip->sip_from->a_url->url_user);
+	if (sip->sip_user_agent && sip->sip_user_agent->g_string)
+		copy_plain(ev->user_agent, sizeof(ev->user_agent),
+			   sip->sip_user_agent->g_string);
+	if (v) {
+		proto = v->v_protocol ? strrchr(v->v_protocol, '/') : NULL;
+		snprintf(ev->remote, sizeof(ev->remote), "%s %s:%s",
+			 proto ? proto + 1 : "?",
+			 v->v_received ? v->v_received : v->v_host,
+			 v->v_rport && *v->v_rport ? v->v_rport
+			 : v->v_port               ? v->v_port
+						   : "5060");
+	}
+}
+
 static void on_invite(struct tes_sip *s, nua_handle_t *nh, struct call *c,
 		      const sip_t *sip)
 {
-	const sip_via_t *v = sip ? sip->sip_via : NULL;
+	struct tes_sip_event info = {0};
 	struct evq *e;
-	const char *proto;
 
 	if (c) {
-		/* a re-INVITE of a call we know */
+		/* a re-INVITE of a call we know: its dialog was
+		 * authenticated (if its room asks for it) by the INVITE */
 		c->pending = true;
 		e = new_event(TES_SIP_REINVITE, c, sip);
 		if (e)
@@ -288,6 +320,12 @@ static void on_invite(struct tes_sip *s, nua_handle_t *nh, struct call *c,
 	}
 	if (sip->sip_payload && sip->sip_payload->pl_len > SDP_MAX) {
 		nua_respond(nh, SIP_413_REQUEST_TOO_LARGE, TAG_END());
+		nua_handle_destroy(nh);
+		return;
+	}
+	/* the room checked is the very string the loop thread gets */
+	invite_info(&info, sip);
+	if (!tes__sip_auth_invite(s->auth, nh, sip, &info)) {
 		nua_handle_destroy(nh);
 		return;
 	}
@@ -311,28 +349,10 @@ static void on_invite(struct tes_sip *s, nua_handle_t *nh, struct call *c,
 		c->ended = true;
 		return;
 	}
-	if (sip->sip_request && sip->sip_request->rq_url->url_user)
-		copy_plain(e->ev.room, sizeof(e->ev.room),
-			   sip->sip_request->rq_url->url_user);
-	if (sip->sip_from && sip->sip_from->a_display &&
-	    *sip->sip_from->a_display)
-		copy_plain(e->ev.from, sizeof(e->ev.from),
-			   sip->sip_from->a_display);
-	else if (sip->sip_from && sip->sip_from->a_url->url_user)
-		copy_plain(e->ev.from, sizeof(e->ev.from),
-			   sip->sip_from->a_url->url_user);
-	if (sip->sip_user_agent && sip->sip_user_agent->g_string)
-		copy_plain(e->ev.user_agent, sizeof(e->ev.user_agent),
-			   sip->sip_user_agent->g_string);
-	if (v) {
-		proto = v->v_protocol ? strrchr(v->v_protocol, '/') : NULL;
-		snprintf(e->ev.remote, sizeof(e->ev.remote), "%s %s:%s",
-			 proto ? proto + 1 : "?",
-			 v->v_received ? v->v_received : v->v_host,
-			 v->v_rport && *v->v_rport ? v->v_rport
-			 : v->v_port               ? v->v_port
-						   : "5060");
-	}
+	memcpy(e->ev.room, info.room, sizeof(info.room));
+	memcpy(e->ev.from, info.from, sizeof(info.from));
+	memcpy(e->ev.remote, info.remote, sizeof(info.remote));
+	memcpy(e->ev.user_agent, info.user_agent, sizeof(info.user_agent));
 	post(s, e);
 }
 
@@ -552,6 +572,9 @@ static void thread_main(void *arg)
 		s->start_err = -EPROTO;
 		goto out;
 	}
+	s->start_err = tes__sip_auth_alloc(&s->auth, s->root, s->conf);
+	if (s->start_err)
+		goto out;
 	snprintf(url, sizeof(url), strchr(s->conf->sip_listen, ':')
 					   ? "sip:[%s]:%u"
 					   : "sip:%s:%u",
@@ -582,6 +605,9 @@ static void thread_main(void *arg)
 	}
 	if (s->stop_timer)
 		su_timer_destroy(s->stop_timer);
+	/* sofia's auth modules before the root they were made with */
+	tes__sip_auth_free(s->auth);
+	s->auth = NULL;
 	su_root_deregister(s->root, idx);
 	su_root_destroy(s->root);
 	s->root = NULL;
@@ -589,6 +615,8 @@ static void thread_main(void *arg)
 	return;
 
 out:
+	tes__sip_auth_free(s->auth);
+	s->auth = NULL;
 	if (idx >= 0)
 		su_root_deregister(s->root, idx);
 	if (s->root)

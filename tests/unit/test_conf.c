@@ -342,3 +342,176 @@ TES_TEST(conf_auth)
 
 	return 0;
 }
+
+/* ---- sip.auth and sip.realm ---- */
+
+struct authdir {
+	char dir[64];                  /* a temp dir for the files */
+	char path[TES_CONF_PATH_MAX];  /* scratch: a file in it */
+};
+
+/* dir/name with text in it, mode as given; the path is in d->path */
+static int put_file(struct authdir *d, const char *name, const char *text,
+		    size_t len, mode_t mode)
+{
+	FILE *f;
+
+	snprintf(d->path, sizeof(d->path), "%s/%s", d->dir, name);
+	f = fopen(d->path, "wb");
+	if (!f)
+		return -1;
+	if (fwrite(text, 1, len, f) != len) {
+		fclose(f);
+		return -1;
+	}
+	fclose(f);
+
+	return chmod(d->path, mode);
+}
+
+/* the YAML text with %s replaced by the temp dir */
+static int load_dir(struct tes_conf *c, const struct authdir *d,
+		    const char *fmt, char *err, size_t errlen)
+{
+	char yaml[1024];
+
+	snprintf(yaml, sizeof(yaml), fmt, d->dir, d->dir);
+	return load(c, yaml, err, errlen);
+}
+
+static int sip_auth_cases(struct authdir *d)
+{
+	static const char USERS[] =
+		"# room board\n"
+		"alice:wonderland\r\n"
+		"\n"
+		"bob:builder:tessera\n"
+		/* an htdigest line (its HA1 made up) */
+		"carol:tessera:0f1e2d3c4b5a69788796a5b4c3d2e1f0\n";
+	static const char CONF[] = "sip:\n  auth:\n    board: board.passwd\n"
+				   "    town-hall: ./other.passwd\n";
+	static const char HA1_OTHER_REALM[] =
+		"carol:elsewhere:0f1e2d3c4b5a69788796a5b4c3d2e1f0\n";
+	struct tes_conf c;
+	char err[2048], yaml[1024];
+	FILE *f;
+
+	/* defaults: nobody is challenged */
+	tes_conf_defaults(&c);
+	TEST_STREQ(c.sip_realm, "tessera");
+	TEST_EQ(c.n_sip_auth, 0);
+	TEST_ASSERT(!tes_conf_sip_auth_file(&c, "board"));
+
+	/* a config file: relative paths resolve against its folder,
+	 * absolute ones stay */
+	TEST_OK(put_file(d, "board.passwd", USERS, sizeof(USERS) - 1, 0600));
+	TEST_OK(put_file(d, "other.passwd", "x:y\n", 4, 0640));
+	TEST_OK(put_file(d, "tessera.yaml", CONF, sizeof(CONF) - 1, 0600));
+	tes_conf_defaults(&c);
+	f = fmemopen(err, sizeof(err), "w");
+	TEST_ASSERT(f);
+	TEST_EQ(tes_conf_load(&c, d->path, f), 0);
+	fclose(f);
+	TEST_EQ(c.n_sip_auth, 2);
+	TEST_STREQ(c.sip_auth[0].room, "board");
+	snprintf(yaml, sizeof(yaml), "%s/board.passwd", d->dir);
+	TEST_STREQ(tes_conf_sip_auth_file(&c, "board"), yaml);
+	snprintf(yaml, sizeof(yaml), "%s/./other.passwd", d->dir);
+	TEST_STREQ(tes_conf_sip_auth_file(&c, "town-hall"), yaml);
+	TEST_ASSERT(!tes_conf_sip_auth_file(&c, "Board"));
+	TEST_ASSERT(!tes_conf_sip_auth_file(&c, "lobby"));
+
+	/* absolute paths, a realm of our own */
+	TEST_EQ(load_dir(&c, d, "sip:\n  realm: Tessera rooms\n  auth: "
+			 "{board: %s/board.passwd, lobby: %s/other.passwd}\n",
+			 err, sizeof(err)), 1);
+	/* bob's and carol's realm is "tessera": the first line of the two
+	 * is reported */
+	TEST_ASSERT(strstr(err, "test.yaml:3:17: error: sip.auth: room "
+			   "board: "));
+	TEST_ASSERT(strstr(err, "line 4 has a third field (the realm) that "
+			   "is not sip.realm \"Tessera rooms\""));
+	TEST_OK(put_file(d, "realm.passwd", "bob:builder:Tessera rooms\n",
+			 26, 0600));
+	TEST_OK(load_dir(&c, d, "sip:\n  realm: Tessera rooms\n  auth: "
+			 "{board: %s/realm.passwd, lobby: %s/other.passwd}\n",
+			 err, sizeof(err)));
+	TEST_EQ(c.n_sip_auth, 2);
+	TEST_STREQ(c.sip_realm, "Tessera rooms");
+	TEST_STREQ(c.sip_auth[1].room, "lobby");
+
+	/* an htdigest line of another realm */
+	TEST_OK(put_file(d, "ha1.passwd", HA1_OTHER_REALM,
+			 sizeof(HA1_OTHER_REALM) - 1, 0600));
+	TEST_EQ(load_dir(&c, d, "sip:\n  auth:\n    board: %s/ha1.passwd\n",
+			 err, sizeof(err)), 1);
+	TEST_ASSERT(strstr(err, "test.yaml:3:12: error: sip.auth: room board"
+			   ": "));
+	TEST_ASSERT(strstr(err, "ha1.passwd line 1 (user:realm:HA1) has a "
+			   "realm that is not sip.realm \"tessera\""));
+
+	/* a missing file, one others may read, an empty one, a line
+	 * sofia would skip, a NUL byte: each an error with its line */
+	TEST_OK(put_file(d, "open.passwd", "a:b\n", 4, 0644));
+	TEST_OK(put_file(d, "empty.passwd", "# nobody yet\n\n", 14, 0600));
+	TEST_OK(put_file(d, "bad.passwd", "a:b\nc:\n", 7, 0600));
+	TEST_OK(put_file(d, "nul.passwd", "a:b\0\n", 5, 0600));
+	snprintf(yaml, sizeof(yaml), "sip:\n  auth:\n    r1: %s/none\n"
+		 "    r2: %s/open.passwd\n", d->dir, d->dir);
+	TEST_EQ(load(&c, yaml, err, sizeof(err)), 2);
+	TEST_ASSERT(strstr(err, "test.yaml:3:9: error: sip.auth: room r1: "));
+	TEST_ASSERT(strstr(err, "/none cannot open: No such file"));
+	TEST_ASSERT(strstr(err, "test.yaml:4:9: error: sip.auth: room r2: "));
+	TEST_ASSERT(strstr(err, "read or written by other users"));
+	TEST_EQ(load_dir(&c, d, "sip:\n  auth:\n    r1: %s/empty.passwd\n"
+			 "    r2: %s/bad.passwd\n", err, sizeof(err)), 2);
+	TEST_ASSERT(strstr(err, "empty.passwd has no user:password lines"));
+	TEST_ASSERT(strstr(err, "test.yaml:4:9: error: sip.auth: room r2: "));
+	TEST_ASSERT(strstr(err, "bad.passwd line 2 is not user:password"));
+	TEST_EQ(load_dir(&c, d, "sip:\n  auth: {r1: %s/nul.passwd, r2: %s}\n",
+			 err, sizeof(err)), 2);
+	TEST_ASSERT(strstr(err, "has a NUL byte"));
+	TEST_ASSERT(strstr(err, "is not a file")); /* the folder */
+
+	/* names, shapes and the realm's characters */
+	TEST_EQ(load(&c, "sip:\n  auth:\n    \"bad room\": x\n    ok: [a]\n"
+		     "    also: \n", err, sizeof(err)), 3);
+	TEST_ASSERT(strstr(err, "test.yaml:3:6: error: sip.auth: a room name "
+			   "is 1..64 of"));
+	TEST_ASSERT(strstr(err, "test.yaml:4:5: error: sip.auth: room ok "
+			   "needs the path of a password file"));
+	TEST_ASSERT(strstr(err, "test.yaml:5:5: error: sip.auth: room also "
+			   "needs the path"));
+	TEST_EQ(load(&c, "sip:\n  auth: [a, b]\n", err, sizeof(err)), 1);
+	TEST_ASSERT(strstr(err, "test.yaml:2:10: error: sip.auth must be a "
+			   "mapping"));
+	TEST_EQ(load(&c, "sip:\n  realm: \"a\\\"b\"\n", err, sizeof(err)), 1);
+	TEST_ASSERT(strstr(err, "test.yaml:2:11: error: sip.realm must be "
+			   "1..64 printable"));
+	TEST_EQ(load(&c, "sip:\n  realm: \"*.example\"\n", err, sizeof(err)),
+		1);
+	TEST_EQ(load(&c, "sip:\n  realm: \"\"\n", err, sizeof(err)), 1);
+
+	return 0;
+}
+
+TES_TEST(conf_sip_auth)
+{
+	static const char *const files[] = {
+		"board.passwd", "other.passwd", "tessera.yaml", "realm.passwd",
+		"ha1.passwd", "open.passwd", "empty.passwd", "bad.passwd",
+		"nul.passwd"};
+	struct authdir d;
+	int ret;
+
+	snprintf(d.dir, sizeof(d.dir), "/tmp/tes_sipauth_XXXXXX");
+	TEST_ASSERT(mkdtemp(d.dir));
+	ret = sip_auth_cases(&d);
+	for (size_t i = 0; i < TES_ARRAY_SIZE(files); i++) {
+		snprintf(d.path, sizeof(d.path), "%s/%s", d.dir, files[i]);
+		unlink(d.path);
+	}
+	rmdir(d.dir);
+
+	return ret;
+}
