@@ -24,6 +24,7 @@ enum {
 	/* past this a body is not even read to be discarded */
 	DISCARD_MAX = 16 * 1024 * 1024,
 	HDR_BUF = 2048,
+	CLOSE_GRACE_MS = 200, /* a refused channel's error, then its close */
 };
 
 struct pss;
@@ -56,6 +57,7 @@ struct pss {
 	char id[TES_PART_ID_LEN + 1];
 	bool attached;                /* the room knows of it */
 	bool close_after;             /* close once the queue is written */
+	bool close_armed;             /* ... it was, and the close is due */
 	struct wsmsg *q, **qtail;
 	char *rx;                     /* a message in fragments */
 	size_t rx_len;
@@ -611,10 +613,15 @@ static int chan_writeable(struct lws *wsi, struct pss *c)
 	struct wsmsg *m = c->q;
 
 	if (!m) {
-		if (!c->close_after)
+		if (!c->close_after || c->close_armed)
 			return 0;
+		/* the last message went out: close a moment later.  lws 4.1
+		 * sends no close frame when a callback returns -1, and a close
+		 * at once could reach the peer before it read the message */
+		c->close_armed = true;
 		lws_close_reason(wsi, LWS_CLOSE_STATUS_NORMAL, NULL, 0);
-		return -1;
+		lws_set_timer_usecs(wsi, (lws_usec_t)CLOSE_GRACE_MS * 1000);
+		return 0;
 	}
 	c->q = m->next;
 	if (!c->q)
@@ -648,6 +655,10 @@ static int http_cb(struct lws *wsi, enum lws_callback_reasons reason,
 
 	case LWS_CALLBACK_SERVER_WRITEABLE:
 		return chan_writeable(wsi, p);
+
+	case LWS_CALLBACK_TIMER:
+		/* a refused channel's grace is over (chan_writeable) */
+		return p && p->ws && p->close_armed ? -1 : 0;
 
 	case LWS_CALLBACK_CLOSED:
 		if (p && p->ws)

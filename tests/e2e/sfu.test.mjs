@@ -124,7 +124,11 @@ suite.test('a fourth joins: the three receive its tracks within 3 s', async () =
     console.log(`  ${who.name}: track after ${f.trackAt - t0} ms, first frame after ${f.firstFrameAt - t0} ms`);
     times.push(f.firstFrameAt - t0);
   }
-  assert(Math.max(...times) <= 3000, `the fourth's video reached the others after ${Math.max(...times)} ms`);
+  // 3 s; 5 s for a server under ASan (CI's second stage), which runs
+  // two to three times slower beside four browsers
+  const limit = process.env.ASAN_OPTIONS ? 5000 : 3000;
+  assert(Math.max(...times) <= limit, `the fourth's video reached the others after ${Math.max(...times)} ms`
+    + ` (limit ${limit} ms)`);
   await waitForwarded(y, PEOPLE.slice(0, 3), 15000);
 });
 

@@ -139,7 +139,8 @@ async function hangupAndGone(b, id) {
 }
 
 step('server and one browser in the room', async () => {
-  server = suite.server = await startServer({ mode: 'mix', sip: true });
+  // two at most: the browser and one caller (a second caller gets 486)
+  server = suite.server = await startServer({ mode: 'mix', sip: true, roomsExtra: '  max_participants: 2' });
   makeMedia(server.dir, BROWSER);
   BROWSER.browser = await launchBrowser([
     `--use-file-for-fake-video-capture=${BROWSER.y4m}`,
@@ -226,8 +227,9 @@ step('the same with SDES-SRTP (srtp-mand), signalled over TCP', async () => {
 });
 
 step('VP8 + Opus', async () => {
-  const b = await baresip({ name: 'vp8', audioCodecs: ['opus/48000/2'], videoCodecs: ['VP8'] });
+  const b = await baresip({ name: 'vp8', audioCodecs: ['opus/48000/2'], videoCodecs: ['VP8'], rtcpMux: true });
   const p = await checkCall(b, { audio: 'opus', video: 'VP8' });
+  assert(p.sip.media.every((m) => m.rtcp_mux), `rtcp-mux on every m-line: ${JSON.stringify(p.sip.media)}`);
 
   // garbage at the SIP port and at the call's RTP ports, from the address
   // the call signalled: dropped and counted, the call goes on
@@ -360,6 +362,16 @@ step('an INVITE without SDP: we offer in the 200, the ACK answers, BYE ends it',
   }, 5000);
   assert(up, 'the participant did not start on the ACK\'s answer');
   console.log(`  after the ACK: ${up.audio} + ${up.video}, ${JSON.stringify(up.sip.media.map((m) => m.remote))}`);
+
+  // the room is full now (rooms.max_participants 2): another call gets 486
+  const c2 = sipClient();
+  const body = ['v=0', 'o=- 3 3 IN IP4 127.0.0.1', 's=-', 'c=IN IP4 127.0.0.1', 't=0 0',
+    'm=audio 40010 RTP/AVP 0', 'a=rtpmap:0 PCMU/8000', ''].join('\r\n');
+  await c2.send(invite({ port: await c2.port(), callId: 'full1', body }));
+  const busy = await c2.wait(/^SIP\/2\.0 [3-6]\d\d/);
+  c2.close();
+  console.log(`  a third participant: ${busy && busy.split('\r\n')[0]}; ${(busy.match(/^Warning:.*$/mi) || [''])[0]}`);
+  assert(busy && / 486 /.test(busy.split('\r\n')[0]), 'a full room did not answer 486');
   await c.send(dialog('BYE', 2));
   const byeOk = await c.wait(/^SIP\/2\.0 200[^\r]*\r\n(.|\r\n)*CSeq: 2 BYE/);
   assert(byeOk, 'no 200 to the BYE');
