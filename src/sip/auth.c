@@ -247,6 +247,11 @@ static bool uri_matches(const msg_auth_t *au, const sip_t *sip)
 	return req && u->url_user && !strcmp(req, u->url_user);
 }
 
+bool tes__sip_auth_has(struct tes__sip_auth *a, const char *room)
+{
+	return room_find(a, room) != NULL;
+}
+
 bool tes__sip_auth_invite(struct tes__sip_auth *a, nua_handle_t *nh,
 			  const sip_t *sip, const struct tes_sip_event *info)
 {

@@ -81,6 +81,7 @@ struct tes_sip {
 	nua_t *nua;
 	su_timer_t *stop_timer;
 	struct tes__sip_auth *auth;      /* sip.auth rooms, or NULL */
+	struct tes_ratelog rl_open;      /* refusals for auth.required */
 	struct call *calls;
 	uint32_t next_id;
 	bool stopping;
@@ -325,6 +326,27 @@ static void on_invite(struct tes_sip *s, nua_handle_t *nh, struct call *c,
 	}
 	/* the room checked is the very string the loop thread gets */
 	invite_info(&info, sip);
+	/* a server that wants tokens on HTTP (auth.required) takes SIP
+	 * calls only into rooms with passwords */
+	if (s->conf->auth_required && !tes__sip_auth_has(s->auth, info.room)) {
+		uint64_t sup;
+
+		nua_respond(nh, SIP_403_FORBIDDEN,
+			    SIPTAG_WARNING_STR("399 tessera \"this server "
+					       "requires credentials "
+					       "(auth.required) and the room "
+					       "has no sip.auth password "
+					       "file\""),
+			    TAG_END());
+		if (tes_ratelog_allow(&s->rl_open, 1000, &sup))
+			TES_LOGW("sip", "403 to \"%s\" (%s): room \"%s\" has "
+				 "no sip.auth entry and auth.required is on "
+				 "(%llu more suppressed)", info.from,
+				 info.remote, info.room,
+				 (unsigned long long)sup);
+		nua_handle_destroy(nh);
+		return;
+	}
 	if (!tes__sip_auth_invite(s->auth, nh, sip, &info)) {
 		nua_handle_destroy(nh);
 		return;

@@ -44,6 +44,14 @@ bool tes__sip_auth_invite(struct tes__sip_auth *a, nua_handle_t *nh,
 			  const sip_t *sip, const struct tes_sip_event *info);
 
 /**
+ * Whether a room is in sip.auth.
+ * @param a     Auth modules (NULL: none)
+ * @param room  Room
+ * @return true when callers into it must authenticate
+ */
+bool tes__sip_auth_has(struct tes__sip_auth *a, const char *room);
+
+/**
  * Destroy the auth modules.  SIP thread, before su_root_destroy().
  *
  * @param a  Auth modules (NULL is ignored)

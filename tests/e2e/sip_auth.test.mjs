@@ -15,7 +15,9 @@
 //    it is fixed;
 //  - a room without an entry takes calls without a password;
 //  - (raw client) no credentials: 401, then the client gives up (ACK); then
-//    good credentials whose digest uri names another room: 400.
+//    good credentials whose digest uri names another room: 400;
+//  - a second server with auth.required (tokens on HTTP): a room without
+//    an entry refuses SIP calls (403), one with passwords challenges.
 // Audio only (G.711), to keep it short.
 import crypto from 'node:crypto';
 import dgram from 'node:dgram';
@@ -224,14 +226,14 @@ step('a room without an entry takes calls without a password', async () => {
 
 // ---- a raw SIP client over UDP: credentials baresip would not send ----
 
-function sipClient() {
+function sipClient(to = () => server.sipPort) {
   const sock = dgram.createSocket('udp4');
   const got = [];
   let wake = null;
   sock.on('message', (m) => { got.push(m.toString()); if (wake) wake(); });
   const ready = new Promise((r) => sock.bind(0, '127.0.0.1', r));
   return {
-    async send(text) { await ready; sock.send(text, server.sipPort, '127.0.0.1'); },
+    async send(text) { await ready; sock.send(text, to(), '127.0.0.1'); },
     port: async () => { await ready; return sock.address().port; },
     async wait(re, ms = 5000) {
       const t0 = Date.now();
@@ -292,6 +294,42 @@ step('raw client: no credentials get 401; right ones whose digest uri names anot
   assertEq(resp.split(' ')[1], '400', 'status');
   const l = await waitLog(/room locked: 400 to "raw" .*digest uri is not the request-URI/);
   console.log(`  server: ${l[0].replace(/^.*\[sip\] /, '')}`);
+});
+
+step('with auth.required (tokens on HTTP), a room without a sip.auth entry refuses calls: 403', async () => {
+  const strict = await startServer({
+    mode: 'mix', sip: true,
+    configExtra: ['auth:', '  required: true', `  secret: ${'k'.repeat(40)}`].join('\n'),
+    sipExtra: ['  open_rooms: true', `  realm: ${REALM}`, '  auth:', `    ${LOCKED}: ${passwd}`].join('\n'),
+  });
+  try {
+    const c = sipClient(() => strict.sipPort);
+    const port = await c.port();
+    const inv = (room, cseq) => [
+      `INVITE sip:${room}@127.0.0.1:${strict.sipPort} SIP/2.0`,
+      `Via: SIP/2.0/UDP 127.0.0.1:${port};branch=z9hG4bKstrict${cseq}`,
+      'Max-Forwards: 70',
+      `From: "raw" <sip:raw@127.0.0.1:${port}>;tag=strict${cseq}`,
+      `To: <sip:${room}@127.0.0.1>`,
+      `Call-ID: strict${cseq}@127.0.0.1`,
+      `CSeq: ${cseq} INVITE`,
+      `Contact: <sip:raw@127.0.0.1:${port}>`,
+      'Content-Length: 0', '', '',
+    ].join('\r\n');
+    await c.send(inv(OPEN, 1));
+    const r1 = await c.wait(/^SIP\/2\.0 [2-6]\d\d[^\r]*\r\n(.|\r\n)*CSeq: 1 INVITE/);
+    await c.send(inv(LOCKED, 2));
+    const r2 = await c.wait(/^SIP\/2\.0 [2-6]\d\d[^\r]*\r\n(.|\r\n)*CSeq: 2 INVITE/);
+    c.close();
+    console.log(`  ${OPEN}: ${r1 && r1.split('\r\n')[0]}; ${((r1 || '').match(/^Warning:.*$/mi) || [''])[0]}`);
+    console.log(`  ${LOCKED}: ${r2 && r2.split('\r\n')[0]}`);
+    assert(r1 && / 403 /.test(r1.split('\r\n')[0]), 'a room without an entry took the call');
+    assert(/auth\.required/.test(r1), 'the 403 does not say why');
+    assert(r2 && / 401 /.test(r2.split('\r\n')[0]), 'the room with passwords did not challenge');
+  } finally {
+    const r = await strict.stop();
+    assertEq(r.code, 0, 'the second server\'s exit code');
+  }
 });
 
 addCleanShutdownStep(suite, () => server);
