@@ -48,7 +48,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { freeTcpPort, sleep, poll, withTimeout } from './lib.mjs';
+import { assert, freeTcpPort, sleep, poll, withTimeout } from './lib.mjs';
 
 export const BARESIP = process.env.BARESIP || '/usr/bin/baresip';
 export const BARESIP_MODULE_PATH = process.env.BARESIP_MODULE_PATH || '/usr/lib/baresip/modules';
@@ -660,4 +660,47 @@ export function makeWav(file, { hz = 440, seconds = 5 } = {}) {
   execFileSync('ffmpeg', ['-v', 'error', '-y', '-f', 'lavfi', '-i', `sine=frequency=${hz}:sample_rate=48000`,
     '-t', String(seconds), '-ac', '2', '-c:a', 'pcm_s16le', file]);
   return file;
+}
+
+/**
+ * The baresips of one test: started with common options, stopped at its
+ * end, their logs printed when a step fails.
+ */
+export class BaresipSet {
+  constructor(dir, defaults = {}) {
+    this.dir = dir;
+    this.defaults = defaults;
+    this.live = new Set();
+    this.failed = false;
+  }
+
+  async start(opts = {}) {
+    const b = await startBaresip({ dir: this.dir, ...this.defaults, ...opts });
+    this.live.add(b);
+    return b;
+  }
+
+  // Stops b; it must quit by itself (clean = exit code 0 too).
+  async stop(b, { clean = false } = {}) {
+    this.live.delete(b);
+    const r = await b.stop();
+    assert(!r.killed && (!clean || r.code === 0), `baresip ${b.name} did not quit cleanly: ${JSON.stringify(r)}`);
+  }
+
+  async stopAll(opts) {
+    for (const b of [...this.live]) await this.stop(b, opts);
+  }
+
+  // suite.test(name, fn) that prints the live endpoints' logs on failure
+  step(suite, name, fn, logLines = 40) {
+    suite.test(name, async () => {
+      try {
+        await fn();
+      } catch (err) {
+        this.failed = true;
+        for (const b of this.live) b.dumpLog(logLines);
+        throw err;
+      }
+    });
+  }
 }

@@ -11,39 +11,15 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Suite, assert, assertEq, sleep } from './lib.mjs';
-import { startBaresip, readPng, fakevideoBars } from './baresip.mjs';
+import { BaresipSet, readPng, fakevideoBars } from './baresip.mjs';
 
 const suite = new Suite('baresip', { deadlineMs: 60000 });
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tes-bs-'));
-const live = new Set();
-let failed = false;
-
-async function start(opts) {
-  const b = await startBaresip({ dir, ...opts });
-  live.add(b);
-  return b;
-}
-
-async function stopAll() {
-  for (const b of live) {
-    const r = await b.stop();
-    assert(!r.killed && r.code === 0, `baresip ${b.name} did not quit cleanly: ${JSON.stringify(r)}`);
-  }
-  live.clear();
-}
-
-// A step that prints the logs of the endpoints still up when it fails.
-function step(name, fn) {
-  suite.test(name, async () => {
-    try {
-      await fn();
-    } catch (err) {
-      failed = true;
-      for (const b of live) b.dumpLog(50);
-      throw err;
-    }
-  });
-}
+const bs = new BaresipSet(dir);
+const start = (opts) => bs.start(opts);
+const stopAll = () => bs.stopAll({ clean: true });
+// a step that prints the logs of the endpoints still up when it fails
+const step = (name, fn) => bs.step(suite, name, fn, 50);
 
 // Waits until a counter of every stream has grown on both endpoints.
 async function assertFlowing(a, b, kinds, ms = 1000) {
@@ -195,8 +171,8 @@ step('refused calls: CALL_CLOSED carries 404 and 488', async () => {
 });
 
 suite.finally(async () => {
-  for (const b of live) b.kill();
-  if (!failed) fs.rmSync(dir, { recursive: true, force: true });
+  for (const b of bs.live) b.kill();
+  if (!bs.failed) fs.rmSync(dir, { recursive: true, force: true });
   else console.log(`baresip configs and logs kept in ${dir}`);
 });
 await suite.run();

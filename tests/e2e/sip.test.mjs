@@ -19,7 +19,8 @@ import {
   Suite, makeMedia, startServer, launchBrowser, openDemoPage, sampleVideo, join, waitStats, request,
   assert, assertEq, addCleanShutdownStep, poll, sleep,
 } from './lib.mjs';
-import { startBaresip, readPng, cellColour, colourClose } from './baresip.mjs';
+import { BaresipSet, readPng, cellColour, colourClose } from './baresip.mjs';
+import { sipClient as rawClient } from './sipraw.mjs';
 
 const ROOM = 'sip-room';
 const BROWSER = { name: 'orange', rgb: [240, 140, 20], tone: 660 };
@@ -27,31 +28,12 @@ const BROWSER = { name: 'orange', rgb: [240, 140, 20], tone: 660 };
 const BARS = [[235, 15, 16], [15, 233, 15], [16, 15, 235]];
 const suite = new Suite('sip', { deadlineMs: 240000 });
 const bsDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tes-sip-'));
-const live = new Set();
+const bs = new BaresipSet(bsDir, { sineHz: 440 });
+const baresip = (opts) => bs.start(opts);
+const stopBaresip = (b) => bs.stop(b);
+const step = (name, fn) => bs.step(suite, name, fn);
+const sipClient = () => rawClient(() => server.sipPort);
 let server;
-
-async function baresip(opts) {
-  const b = await startBaresip({ dir: bsDir, sineHz: 440, ...opts });
-  live.add(b);
-  return b;
-}
-
-async function stopBaresip(b) {
-  live.delete(b);
-  const r = await b.stop();
-  assert(!r.killed, `baresip ${b.name} had to be killed: ${JSON.stringify(r)}`);
-}
-
-function step(name, fn) {
-  suite.test(name, async () => {
-    try {
-      await fn();
-    } catch (err) {
-      for (const b of live) b.dumpLog(40);
-      throw err;
-    }
-  });
-}
 
 const roomInfo = async () => (await request(`${server.base}/rooms/${ROOM}`)).json;
 const sipPart = (room) => room && room.participants.find((p) => p.sip);
@@ -257,32 +239,6 @@ step('VP8 + Opus', async () => {
 
 // ---- a raw SIP client over UDP, for requests baresip would not send ----
 
-function sipClient() {
-  const sock = dgram.createSocket('udp4');
-  const got = [];
-  let wake = null;
-  sock.on('message', (m) => { got.push(m.toString()); if (wake) wake(); });
-  const ready = new Promise((r) => sock.bind(0, '127.0.0.1', r));
-  return {
-    async send(text) {
-      await ready;
-      sock.send(text, server.sipPort, '127.0.0.1');
-    },
-    port: async () => { await ready; return sock.address().port; },
-    // the next message that matches re, within ms
-    async wait(re, ms = 5000) {
-      const t0 = Date.now();
-      for (;;) {
-        const i = got.findIndex((m) => re.test(m));
-        if (i >= 0) return got.splice(i, 1)[0];
-        if (Date.now() - t0 > ms) return null;
-        await new Promise((r) => { wake = r; setTimeout(r, 50); });
-      }
-    },
-    close: () => sock.close(),
-  };
-}
-
 function invite({ port, callId, body, user = ROOM }) {
   const lines = [
     `INVITE sip:${user}@127.0.0.1:${server.sipPort} SIP/2.0`,
@@ -382,7 +338,7 @@ step('an INVITE without SDP: we offer in the 200, the ACK answers, BYE ends it',
 
 addCleanShutdownStep(suite, () => server);
 suite.finally(async () => {
-  for (const b of live) await b.stop();
+  await bs.stopAll().catch(() => {});
   if (BROWSER.browser) await BROWSER.browser.close();
 });
 await suite.run();

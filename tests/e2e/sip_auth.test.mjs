@@ -20,14 +20,14 @@
 //    an entry refuses SIP calls (403), one with passwords challenges.
 // Audio only (G.711), to keep it short.
 import crypto from 'node:crypto';
-import dgram from 'node:dgram';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import {
   Suite, startServer, request, assert, assertEq, addCleanShutdownStep, poll,
 } from './lib.mjs';
-import { startBaresip } from './baresip.mjs';
+import { BaresipSet } from './baresip.mjs';
+import { sipClient as rawClient } from './sipraw.mjs';
 
 const LOCKED = 'locked';
 const OPEN = 'open-room';
@@ -36,33 +36,12 @@ const md5 = (s) => crypto.createHash('md5').update(s).digest('hex');
 const suite = new Suite('sip_auth', { deadlineMs: 120000 });
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tes-sipauth-'));
 const passwd = path.join(dir, 'locked.passwd');
-const live = new Set();
+const bs = new BaresipSet(dir, { videoCodecs: [], audioCodecs: ['PCMU/8000/1'] });
+const baresip = (opts) => bs.start(opts);
+const stopBaresip = (b) => bs.stop(b);
+const step = (name, fn) => bs.step(suite, name, fn);
+const sipClient = (to = () => server.sipPort) => rawClient(to);
 let server;
-let failed = false;
-
-async function baresip(opts) {
-  const b = await startBaresip({ dir, videoCodecs: [], audioCodecs: ['PCMU/8000/1'], ...opts });
-  live.add(b);
-  return b;
-}
-
-async function stopBaresip(b) {
-  live.delete(b);
-  const r = await b.stop();
-  assert(!r.killed, `baresip ${b.name} had to be killed: ${JSON.stringify(r)}`);
-}
-
-function step(name, fn) {
-  suite.test(name, async () => {
-    try {
-      await fn();
-    } catch (err) {
-      failed = true;
-      for (const b of live) b.dumpLog(40);
-      throw err;
-    }
-  });
-}
 
 const uri = (room) => `sip:${room}@127.0.0.1:${server.sipPort}`;
 const roomInfo = async (room) => (await request(`${server.base}/rooms/${room}`)).json;
@@ -226,28 +205,6 @@ step('a room without an entry takes calls without a password', async () => {
 
 // ---- a raw SIP client over UDP: credentials baresip would not send ----
 
-function sipClient(to = () => server.sipPort) {
-  const sock = dgram.createSocket('udp4');
-  const got = [];
-  let wake = null;
-  sock.on('message', (m) => { got.push(m.toString()); if (wake) wake(); });
-  const ready = new Promise((r) => sock.bind(0, '127.0.0.1', r));
-  return {
-    async send(text) { await ready; sock.send(text, to(), '127.0.0.1'); },
-    port: async () => { await ready; return sock.address().port; },
-    async wait(re, ms = 5000) {
-      const t0 = Date.now();
-      for (;;) {
-        const i = got.findIndex((m) => re.test(m));
-        if (i >= 0) return got.splice(i, 1)[0];
-        if (Date.now() - t0 > ms) return null;
-        await new Promise((r) => { wake = r; setTimeout(r, 50); });
-      }
-    },
-    close: () => sock.close(),
-  };
-}
-
 function invite({ port, cseq, auth }) {
   return [
     `INVITE ${uri(LOCKED)} SIP/2.0`,
@@ -334,8 +291,8 @@ step('with auth.required (tokens on HTTP), a room without a sip.auth entry refus
 
 addCleanShutdownStep(suite, () => server);
 suite.finally(async () => {
-  for (const b of live) await b.stop();
+  await bs.stopAll().catch(() => {});
   // baresip's logs and configs stay when something failed
-  if (!failed) fs.rmSync(dir, { recursive: true, force: true });
+  if (!bs.failed) fs.rmSync(dir, { recursive: true, force: true });
 });
 await suite.run();
