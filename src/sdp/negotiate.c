@@ -195,13 +195,9 @@ static bool usable(const struct tes_sdp_media *m)
 	return m->rtcp_mux;
 }
 
-static void negotiate_media(struct tes_sdp_neg_media *nm,
-			    const struct tes_sdp_media *m,
-			    const struct tes_sdp_local *local, bool *sending)
+void tes__neg_reject_init(struct tes_sdp_neg_media *nm,
+			  const struct tes_sdp_media *m)
 {
-	const struct tes_sdp_rtpmap *r;
-	bool *kind_sending;
-
 	memset(nm, 0, sizeof(*nm));
 	nm->kind = m->kind;
 	memcpy(nm->kind_name, m->kind_name, sizeof(nm->kind_name));
@@ -210,6 +206,16 @@ static void negotiate_media(struct tes_sdp_neg_media *nm,
 	memcpy(nm->first_fmt, m->first_fmt[0] ? m->first_fmt : "0",
 	       sizeof(nm->first_fmt));
 	nm->dir = TES_DIR_INACTIVE;
+}
+
+static void negotiate_media(struct tes_sdp_neg_media *nm,
+			    const struct tes_sdp_media *m,
+			    const struct tes_sdp_local *local, bool *sending)
+{
+	const struct tes_sdp_rtpmap *r;
+	bool *kind_sending;
+
+	tes__neg_reject_init(nm, m);
 
 	if (!usable(m))
 		return;

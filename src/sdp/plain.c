@@ -339,14 +339,7 @@ static enum reject negotiate_media(struct ctx *cx,
 	enum reject why;
 	bool savp, hold, video = m->kind == TES_MEDIA_VIDEO;
 
-	memset(nm, 0, sizeof(*nm));
-	nm->kind = m->kind;
-	memcpy(nm->kind_name, m->kind_name, sizeof(nm->kind_name));
-	memcpy(nm->mid, m->mid, sizeof(nm->mid));
-	memcpy(nm->proto, m->proto, sizeof(nm->proto));
-	memcpy(nm->first_fmt, m->first_fmt[0] ? m->first_fmt : "0",
-	       sizeof(nm->first_fmt));
-	nm->dir = TES_DIR_INACTIVE;
+	tes__neg_reject_init(nm, m);
 
 	if (m->kind != TES_MEDIA_AUDIO && !video)
 		return R_KIND;

@@ -57,4 +57,11 @@ bool tes__fmtp_get(const char *fmtp, const char *key, const char **v,
  */
 enum tes_dir tes__answer_dir(enum tes_dir offered);
 
+/* Start the outcome of one offered m-line as rejected: zeroed, with the
+ * offer's kind, mid, proto and first format (echoed in a port-0 answer)
+ * and direction inactive.  Both negotiations (WebRTC and plain) begin
+ * there. */
+void tes__neg_reject_init(struct tes_sdp_neg_media *nm,
+			  const struct tes_sdp_media *m);
+
 #endif /* TES_SDP_PRIV_H */
