@@ -364,7 +364,7 @@ bool tes__ly_colour(struct loader *ld, const struct tes__ly_map *m, int k,
 bool tes__ly_check_text(struct loader *ld, const char *text, size_t len)
 {
 	int line, col;
-	int err = tes_text_check(text, len, &line, &col);
+	int err = tes_yaml_text_check(text, len, &line, &col);
 
 	if (!err)
 		return true;
@@ -372,6 +372,6 @@ bool tes__ly_check_text(struct loader *ld, const char *text, size_t len)
 	ld->errors++;
 	if (ld->errout)
 		fprintf(ld->errout, "%s:%d:%d: error: %s\n", ld->name, line,
-			col, err == -EINVAL ? "NUL byte" : "not valid UTF-8");
+			col, tes_yaml_text_strerror(err));
 	return false;
 }

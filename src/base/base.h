@@ -193,6 +193,26 @@ void tes_rand_str(char *buf, size_t len);
 int tes_text_check(const char *text, size_t len, int *line, int *col);
 
 /**
+ * tes_text_check, then refuse what the YAML loaders never need and
+ * libfyaml 0.7.12 may crash on: an explicit mapping key ("? key") that
+ * begins a line (after indentation and "- " entries).
+ *
+ * @param text  Text of a YAML file
+ * @param len   Its length in bytes
+ * @param line  Receives the line of the problem (1-based)
+ * @param col   Receives its column (1-based)
+ * @return 0, -EILSEQ, -EINVAL (as tes_text_check) or -ENOTSUP for an
+ *         explicit key; tes_yaml_text_strerror() says which
+ */
+int tes_yaml_text_check(const char *text, size_t len, int *line, int *col);
+
+/**
+ * @param err  A result of tes_yaml_text_check
+ * @return What it means, for an error line
+ */
+const char *tes_yaml_text_strerror(int err);
+
+/**
  * Make a string valid UTF-8 in place: every byte that does not belong to
  * a valid sequence (by the rules of tes_text_check) becomes '?'.
  *

@@ -846,10 +846,10 @@ static int load_doc(struct loader *ld, const char *text, size_t len)
 	struct fy_diag *diag;
 	int line, col, err;
 
-	err = tes_text_check(text, len, &line, &col);
+	err = tes_yaml_text_check(text, len, &line, &col);
 	if (err) {
 		fprintf(ld->errout, "%s:%d:%d: error: %s\n", ld->name, line, col,
-			err == -EINVAL ? "NUL byte" : "not valid UTF-8");
+			tes_yaml_text_strerror(err));
 		return ++ld->errors;
 	}
 

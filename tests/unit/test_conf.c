@@ -190,6 +190,49 @@ TES_TEST(conf_invalid_utf8)
 	return 0;
 }
 
+/* explicit keys never reach libfyaml 0.7.12, which crashes on some; a
+ * '?' anywhere else is an ordinary character */
+TES_TEST(conf_explicit_key_refused)
+{
+	static const char *const refused[] = {
+		"? a:\t :\n",                       /* the crash itself */
+		"sip:\n  ? listen\n  : 127.0.0.1\n",
+		"log:\n  - ? a:\t :\n",
+		"log:\n  -\t- ?\n",
+		"log:\n  ?\r\n",
+	};
+	static const int cols[] = {1, 3, 5, 7, 3};
+	struct tes_conf c;
+	char err[512], want[64];
+
+	for (size_t i = 0; i < TES_ARRAY_SIZE(refused); i++) {
+		memset(err, 0, sizeof(err));
+		TEST_EQ(load(&c, refused[i], err, sizeof(err)), 1);
+		snprintf(want, sizeof(want), "test.yaml:%d:%d: error: explicit",
+			 i ? 2 : 1, cols[i]);
+		TEST_ASSERT(strstr(err, want));
+	}
+
+	/* the input fuzz_conf found, kept in its corpus */
+	{
+		static const char CRASH[] = "sip:\n \n ? asip:\n \n ? a   :  :\n"
+					    " \n ? ap:\t    :  :\n \n ? ap:\n";
+
+		memset(err, 0, sizeof(err));
+		TEST_EQ(load(&c, CRASH, err, sizeof(err)), 1);
+		TEST_ASSERT(strstr(err, "test.yaml:3:2: error: explicit"));
+	}
+
+	memset(err, 0, sizeof(err));
+	TEST_OK(load(&c, "log:\n  level: debug # why? because\n"
+		     "sip:\n  realm: ?x\n"
+		     "http:\n  web_root: \"? b\"\n", err, sizeof(err)));
+	TEST_ASSERT(!strcmp(c.sip_realm, "?x"));
+	TEST_ASSERT(!strcmp(c.web_root, "? b"));
+
+	return 0;
+}
+
 /* rooms.auto_record and the recording keys it uses */
 TES_TEST(conf_auto_record)
 {

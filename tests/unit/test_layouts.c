@@ -658,3 +658,16 @@ TES_TEST(layout_invalid_utf8)
 
 	return 0;
 }
+
+TES_TEST(layout_explicit_key_refused)
+{
+	struct tes_layout_set *set = NULL;
+	char err[512] = "";
+
+	/* libfyaml 0.7.12 dereferences NULL after this parse error */
+	TEST_EQ(load(&set, "presets:\n  - ? a:\t :\n", err, sizeof(err)), 1);
+	TEST_ASSERT(strstr(err, "test.yaml:2:5: error: explicit mapping key"));
+	TEST_ASSERT(!set);
+
+	return 0;
+}
