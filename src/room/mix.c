@@ -438,8 +438,17 @@ static size_t sorted_parts(struct tes__room *rm, struct tes__part **out,
 {
 	size_t n = 0;
 
-	for (struct tes__part *p = rm->parts; p && n < max; p = p->next)
-		out[n++] = p;
+	/* joins are prepended, so the list runs newest first: fill from
+	 * the end and the insertion sort below has nothing to move */
+	for (struct tes__part *p = rm->parts; p; p = p->next)
+		n++;
+	n = TES_MIN(n, max);
+	{
+		size_t k = n;
+
+		for (struct tes__part *p = rm->parts; p && k; p = p->next)
+			out[--k] = p;
+	}
 	for (size_t i = 1; i < n; i++) {
 		struct tes__part *x = out[i];
 		size_t j = i;

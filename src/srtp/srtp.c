@@ -15,6 +15,7 @@
 
 #include "base/base.h"
 #include "srtp/srtp.h"
+#include "srtp/srtp_int.h"
 
 enum {
 	REPLAY_WINDOW = 1024,  /**< Packets; covers NACK/RTX reordering */
@@ -33,13 +34,27 @@ struct tes_srtp {
 
 static pthread_once_t init_once = PTHREAD_ONCE_INIT;
 static srtp_err_status_t init_status = srtp_err_status_fail;
+static unsigned ossl_in_use;
 
 static void init_lib(void)
 {
 	init_status = srtp_init();
-	if (init_status != srtp_err_status_ok)
+	if (init_status != srtp_err_status_ok) {
 		TES_LOGE("srtp", "srtp_init failed (libsrtp error %d)",
 			 (int)init_status);
+		return;
+	}
+	ossl_in_use = tes__srtp_use_openssl();
+	TES_LOGD("srtp", "libsrtp %s; from OpenSSL: AES-CM %s, AES-GCM %s, "
+		 "HMAC-SHA1 %s", srtp_get_version_string(),
+		 ossl_in_use & TES__SRTP_OSSL_ICM ? "yes" : "no",
+		 ossl_in_use & TES__SRTP_OSSL_GCM ? "yes" : "no",
+		 ossl_in_use & TES__SRTP_OSSL_HMAC ? "yes" : "no");
+}
+
+unsigned tes__srtp_openssl(void)
+{
+	return ossl_in_use;
 }
 
 int tes_srtp_init(void)

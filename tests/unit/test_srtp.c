@@ -3,6 +3,7 @@
  * round trips, replay, tampering, wrong keys, retransmissions.
  */
 #include "srtp/srtp.h"
+#include "srtp/srtp_int.h"
 #include "test.h"
 
 enum {
@@ -212,6 +213,82 @@ TES_TEST(srtp_init)
 {
 	TEST_OK(tes_srtp_init());
 	TEST_OK(tes_srtp_init());
+	/* the OpenSSL primitives passed their known-answer tests and
+	 * libsrtp's, and are the ones in use */
+	TEST_EQ(tes__srtp_openssl(), TES__SRTP_OSSL_ICM | TES__SRTP_OSSL_GCM |
+					     TES__SRTP_OSSL_HMAC);
+
+	return 0;
+}
+
+static uint32_t fnv1a(const uint8_t *p, size_t n)
+{
+	uint32_t h = 2166136261u;
+
+	for (size_t i = 0; i < n; i++) {
+		h ^= p[i];
+		h *= 16777619u;
+	}
+	return h;
+}
+
+/* What Debian's libsrtp 2.5.0 with its own (NSS) primitives made of the
+ * same packets under the same keys (make_keys seed 1): the OpenSSL ones
+ * must give the very same bytes, or no peer could read us. */
+struct stock {
+	enum tes_srtp_profile prof;
+	uint8_t tag[16];        /* RTP seq 7: the auth tag */
+	size_t tag_len;
+	uint32_t rtp_fnv;       /* FNV-1a of the whole SRTP packet */
+	uint32_t rtcp_fnv;      /* ... and of the first SRTCP packet */
+	size_t rtcp_len;
+};
+
+static const struct stock STOCK[] = {
+	{TES_SRTP_AES128_CM_SHA1_80,
+	 {0x6f, 0x36, 0x7e, 0x55, 0x93, 0x2d, 0x97, 0x1e, 0x79, 0x4e}, 10,
+	 0x2308bc0b, 0x687cc90b, 42},
+	{TES_SRTP_AES128_CM_SHA1_32, {0x6f, 0x36, 0x7e, 0x55}, 4, 0x62ac27b1,
+	 0x687cc90b, 42},
+	{TES_SRTP_AEAD_AES_128_GCM,
+	 {0xec, 0x1c, 0xa7, 0x6e, 0xa2, 0x66, 0x55, 0x5b, 0xdf, 0xde, 0xb4,
+	  0x5b, 0x79, 0x4e, 0x92, 0xf1}, 16, 0xb2aee217, 0x738295f8, 48},
+};
+
+TES_TEST(srtp_same_bytes_as_stock_libsrtp)
+{
+	for (size_t i = 0; i < TES_ARRAY_SIZE(STOCK); i++) {
+		const struct stock *w = &STOCK[i];
+		struct tes_srtp *a = NULL, *b = NULL;
+		struct tes_dtls_keys ka, kb;
+		uint8_t buf[BUF], plain[RTP_LEN];
+		size_t len = RTP_LEN;
+
+		make_keys(w->prof, 1, &ka, &kb);
+		TEST_OK(tes_srtp_alloc(&a, &ka));
+		TEST_OK(tes_srtp_alloc(&b, &kb));
+
+		make_rtp(plain, 7);
+		memcpy(buf, plain, RTP_LEN);
+		TEST_OK(tes_srtp_protect_rtp(a, buf, &len));
+		TEST_EQ(len, RTP_LEN + w->tag_len);
+		TEST_ASSERT(!memcmp(buf + RTP_LEN, w->tag, w->tag_len));
+		TEST_EQ(fnv1a(buf, len), w->rtp_fnv);
+		TEST_OK(tes_srtp_unprotect_rtp(b, buf, &len));
+		TEST_EQ(len, RTP_LEN);
+		TEST_ASSERT(!memcmp(buf, plain, RTP_LEN));
+
+		len = RTCP_LEN;
+		make_rtcp(buf);
+		TEST_OK(tes_srtp_protect_rtcp(a, buf, &len));
+		TEST_EQ(len, w->rtcp_len);
+		TEST_EQ(fnv1a(buf, len), w->rtcp_fnv);
+		TEST_OK(tes_srtp_unprotect_rtcp(b, buf, &len));
+		TEST_EQ(len, RTCP_LEN);
+
+		tes_deref(a);
+		tes_deref(b);
+	}
 
 	return 0;
 }
