@@ -26,7 +26,9 @@ enum {
 	TES_SDP_MAX_RTPMAP = 48,  /**< codecs per m-line */
 	TES_SDP_MAX_EXTMAP = 16,  /**< header extensions per m-line */
 	TES_SDP_MAX_SSRC = 8,     /**< distinct a=ssrc values per m-line */
-	TES_SDP_MAX_BUNDLE = 16,  /**< mids in a=group:BUNDLE (more: error) */
+	/** mids in a=group:BUNDLE (more: error); every m-line may be in
+	 * it, as in our answers and an SFU subscriber's offers */
+	TES_SDP_MAX_BUNDLE = TES_SDP_MAX_MEDIA,
 	TES_SDP_MAX_RIDS = 4,     /**< simulcast streams (RFC 8853) per
 				       m-line; more are ignored */
 	TES_SDP_RID_MAX = 16,     /**< longest rid we keep (longer: ignored) */

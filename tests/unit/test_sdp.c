@@ -354,7 +354,10 @@ TES_TEST(sdp_parse_malformed)
 		 "0123456789012345678901234567890123456789\r\n",
 		 "mid too long"},
 		{"v=0\r\na=group:BUNDLE 0 1 2 3 4 5 6 7 8 9 10 11 12 13 14 "
-		 "15 16\r\n", "more than 16 BUNDLE mids"},
+		 "15 16 17 18 19 20 21 22 23 24 25 26 27 28 29 30 31 32 33 34 "
+		 "35 36 37 38 39 40 41 42 43 44 45 46 47 48 49 50 51 52 53 54 "
+		 "55 56 57 58 59 60 61 62 63 64\r\n",
+		 "more than 64 BUNDLE mids"},
 	};
 	char nul[] = "v=0\r\ns=\0x\r\n";
 
@@ -837,7 +840,8 @@ TES_TEST(sdp_limits)
 	TEST_ASSERT(sdp != NULL);
 	TEST_OK(fx_init());
 	n += (size_t)sprintf(sdp, "v=0\r\n" ICE DTLS "a=group:BUNDLE");
-	for (int i = 0; i < 16; i++)
+	/* every m-line bundled: an SFU subscriber of 32 publishers */
+	for (int i = 0; i < TES_SDP_MAX_MEDIA; i++)
 		n += (size_t)sprintf(sdp + n, " %d", i);
 	n += (size_t)sprintf(sdp + n, "\r\n");
 	for (int i = 0; i < TES_SDP_MAX_MEDIA + 4; i++) {
@@ -855,7 +859,7 @@ TES_TEST(sdp_limits)
 	err = parse_str(sdp);
 	free(sdp);
 	TEST_OK(err);
-	TEST_EQ(fx.offer->n_bundle, 16);
+	TEST_EQ(fx.offer->n_bundle, TES_SDP_MAX_MEDIA);
 	TEST_EQ(fx.offer->n_media, TES_SDP_MAX_MEDIA);
 	TEST_EQ(fx.offer->n_media_ignored, 4);
 	TEST_EQ(fx.offer->media[15].n_fmts, TES_SDP_MAX_FMTS);
