@@ -306,3 +306,79 @@ out:
 
 	return ret;
 }
+
+/* More publishers than the 16 BUNDLE mids the parser once allowed: a
+ * subscriber is offered all of them in one BUNDLE group, and its answer
+ * (which bundles them all too) is taken. */
+TES_TEST(sfu_many_publishers)
+{
+	enum { N = 12 };
+	struct tes_sdp_session *peer = malloc(sizeof(*peer));
+	struct tes_sdp_session *o = malloc(sizeof(*o));
+	struct tes_join_result j[N];
+	struct tes_ice_server *ice = NULL;
+	struct tes_dtls_cert *cert = NULL;
+	struct tes_rooms *r = NULL;
+	struct seen seen = {0};
+	struct tes_conf conf;
+	char *vec, *ans = NULL, err[256], ufrag[64];
+	size_t len;
+	uv_loop_t loop;
+	int ret = 1;
+
+	memset(j, 0, sizeof(j));
+	tes_conf_defaults(&conf);
+	strcpy(conf.default_mode, "sfu");
+	snprintf(conf.layouts_file, sizeof(conf.layouts_file), "%s",
+		 TES_SOURCE_DIR "/conf/layouts.yaml");
+	conf.mixer_threads = 1;
+	conf.max_participants = N;
+	vec = tes_test_read_vector("chrome_sendrecv.sdp", &len);
+	TEST_ASSERT(vec && peer && o);
+	TEST_OK(parse(peer, vec));
+	TEST_OK(uv_loop_init(&loop));
+	TEST_OK(tes_ice_server_alloc(&ice, &loop, "127.0.0.1", 0));
+	TEST_OK(tes_dtls_cert_alloc(&cert));
+	struct tes_rooms_deps deps = {
+		.loop = &loop, .conf = &conf, .ice = ice, .cert = cert};
+	if (tes_rooms_alloc(&r, &deps))
+		goto out;
+	tes_rooms_set_event_handler(r, on_event, &seen);
+
+	for (size_t i = 0; i < N; i++) {
+		char name[8];
+
+		snprintf(name, sizeof(name), "p%zu", i);
+		tes_rooms_join(r, "s", name, vec, len, &j[i]);
+		if (j[i].status != 201)
+			goto out;
+	}
+	TEST_OK(tes_rooms_events_attach(r, "s", j[0].id, true));
+	TEST_EQ(seen.offers, 1);
+	TEST_OK(parse(o, seen.sdp));
+	TEST_EQ(o->n_media, 2 * N);
+	TEST_EQ(o->n_bundle, 2 * N);
+	ans = answer_of(seen.sdp, peer, tes_dtls_cert_fingerprint(cert),
+			ufrag_of(seen.sdp, ufrag, sizeof(ufrag)));
+	TEST_OK(tes_rooms_answer(r, "s", j[0].id, ans, strlen(ans), err,
+				 sizeof(err)));
+	TEST_EQ(describe(r, j[0].id).tracks, 2 * (N - 1));
+	TEST_ASSERT(!describe(r, j[0].id).pending);
+	ret = 0;
+
+out:
+	for (size_t i = 0; i < N; i++)
+		tes_deref(j[i].answer);
+	tes_rooms_close(r);
+	tes_ice_server_close(ice);
+	uv_run(&loop, UV_RUN_DEFAULT);
+	(void)uv_loop_close(&loop);
+	tes_deref(cert);
+	free(seen.sdp);
+	free(ans);
+	free(vec);
+	free(peer);
+	free(o);
+
+	return ret;
+}
