@@ -72,7 +72,8 @@ struct vprof {
 	uint64_t last_key_ms;            /* loop */
 	uint64_t next_due_us;            /* loop */
 	uint16_t picture_id;             /* loop */
-	struct hist_pkt *hist;           /* loop: the last HIST_N payloads */
+	struct hist_pkt *hist;           /* loop: the last HIST_N payloads
+					    (NULL until the first is sent) */
 	uint32_t next_id;                /* loop: id of the next payload */
 	uint64_t frames;                 /* loop */
 	uint64_t missed;                 /* loop: ticks skipped, job late */
@@ -520,6 +521,8 @@ void tes__mix_resend(struct tes__mix *m, struct tes__part *p, uint16_t seq)
 	if (!mi || !st || mi->sent[seq % TES__SENT_MAP].seq != seq)
 		return;
 	vp = m->prof[mi->sent[seq % TES__SENT_MAP].prof];
+	if (!vp->hist)
+		return;
 	hp = &vp->hist[mi->sent[seq % TES__SENT_MAP].id % HIST_N];
 	if (hp->id != mi->sent[seq % TES__SENT_MAP].id || !hp->len)
 		return; /* too old: the receiver will ask for a keyframe */
@@ -633,14 +636,20 @@ static int send_video_pkt(const uint8_t *payload, size_t len, bool marker,
 	size_t n = c->n;
 	struct vprof *vp = c->m->prof[c->prof];
 	uint32_t id = vp->next_id++;
-	struct hist_pkt *hp = &vp->hist[id % HIST_N];
+	struct hist_pkt *hp;
 
-	/* once per profile, not per receiver */
-	hp->id = id;
-	hp->ts = c->ts;
-	hp->marker = marker;
-	hp->len = (uint16_t)TES_MIN(len, sizeof(hp->data));
-	memcpy(hp->data, payload, hp->len);
+	/* once per profile, not per receiver; made when the profile first
+	 * sends (1.2 MB: most rooms use one or two of their profiles) */
+	if (!vp->hist)
+		vp->hist = calloc(HIST_N, sizeof(*vp->hist));
+	if (vp->hist) {
+		hp = &vp->hist[id % HIST_N];
+		hp->id = id;
+		hp->ts = c->ts;
+		hp->marker = marker;
+		hp->len = (uint16_t)TES_MIN(len, sizeof(hp->data));
+		memcpy(hp->data, payload, hp->len);
+	}
 
 	for (size_t i = 0; i < n; i++) {
 		const struct tes__stream *cst;
@@ -1526,8 +1535,7 @@ int tes__mix_alloc(struct tes__mix **mp, struct tes__room *room,
 		vp->height = vp->cfg->height;
 		vp->want_key = true;
 		m->prof[m->n_prof++] = vp;
-		vp->hist = calloc(HIST_N, sizeof(*vp->hist));
-		if (!vp->codec || !vp->hist || tes_slot_alloc(&vp->snap))
+		if (!vp->codec || tes_slot_alloc(&vp->snap))
 			goto fail;
 		max_fps = TES_MAX(max_fps, vp->cfg->fps);
 	}
