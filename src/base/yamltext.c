@@ -12,6 +12,7 @@
  */
 #include <errno.h>
 #include <stdbool.h>
+#include <string.h>
 
 #include "base/base.h"
 
@@ -20,9 +21,30 @@ static bool is_blank(char c)
 	return c == ' ' || c == '\t';
 }
 
+/* Length of the line break at s[i] (YAML 1.2: CR, LF, CR LF; libfyaml
+ * also takes 1.1's NEL, LS and PS), or 0. */
+static size_t break_len(const char *s, size_t i, size_t len)
+{
+	const unsigned char *u = (const unsigned char *)s + i;
+	size_t n = len - i;
+
+	if (!n)
+		return 0;
+	if (u[0] == '\r')
+		return n > 1 && u[1] == '\n' ? 2 : 1;
+	if (u[0] == '\n')
+		return 1;
+	if (n >= 2 && u[0] == 0xc2 && u[1] == 0x85)
+		return 2;
+	if (n >= 3 && u[0] == 0xe2 && u[1] == 0x80 &&
+	    (u[2] == 0xa8 || u[2] == 0xa9))
+		return 3;
+	return 0;
+}
+
 static bool ends_token(const char *s, size_t i, size_t len)
 {
-	return i >= len || is_blank(s[i]) || s[i] == '\n' || s[i] == '\r';
+	return i >= len || is_blank(s[i]) || break_len(s, i, len);
 }
 
 /* Column of an explicit key indicator that begins the line at text[i],
@@ -52,17 +74,21 @@ int tes_yaml_text_check(const char *text, size_t len, int *line, int *col)
 	if (err)
 		return err;
 
+	/* a byte order mark is not part of the first line's node */
+	if (len >= 3 && !memcmp(text, "\xef\xbb\xbf", 3))
+		i = 3;
 	*line = 1;
 	while (i < len) {
-		size_t c = explicit_key_col(text, i, len);
+		size_t c = explicit_key_col(text, i, len), b;
 
 		if (c) {
 			*col = (int)c;
 			return -ENOTSUP;
 		}
-		while (i < len && text[i] != '\n')
+		while (i < len && !break_len(text, i, len))
 			i++;
-		i++;
+		b = break_len(text, i, len);
+		i += b ? b : 1;
 		(*line)++;
 	}
 	*line = 1;

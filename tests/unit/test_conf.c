@@ -200,8 +200,13 @@ TES_TEST(conf_explicit_key_refused)
 		"log:\n  - ? a:\t :\n",
 		"log:\n  -\t- ?\n",
 		"log:\n  ?\r\n",
+		"\r? dir-\t-\t-:\t-\t",   /* CR alone breaks a line */
+		"log:\xc2\x85? a:\t :",      /* and so do NEL, LS, PS */
+		"log:\xe2\x80\xa8 ? a:\t :",
+		"\xef\xbb\xbf? a:\t :\n",     /* after a byte order mark */
 	};
-	static const int cols[] = {1, 3, 5, 7, 3};
+	static const int cols[] = {1, 3, 5, 7, 3, 1, 1, 2, 1};
+	static const int lines[] = {1, 2, 2, 2, 2, 2, 2, 2, 1};
 	struct tes_conf c;
 	char err[512], want[64];
 
@@ -209,7 +214,7 @@ TES_TEST(conf_explicit_key_refused)
 		memset(err, 0, sizeof(err));
 		TEST_EQ(load(&c, refused[i], err, sizeof(err)), 1);
 		snprintf(want, sizeof(want), "test.yaml:%d:%d: error: explicit",
-			 i ? 2 : 1, cols[i]);
+			 lines[i], cols[i]);
 		TEST_ASSERT(strstr(err, want));
 	}
 
