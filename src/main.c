@@ -286,12 +286,14 @@ static int start(struct app *app)
 	 * memory 40-190 % above where it started (e2e churn), now 0.5 %.
 	 * 720p frames stay below it: no mmap and page faults per frame. */
 	(void)mallopt(M_MMAP_THRESHOLD, 2 * 1024 * 1024);
-	/* and freed frames stay in the heap: with glibc's 128 KB trim
-	 * threshold the mixer workers' arenas gave their tops back after
-	 * nearly every frame and faulted them in again (3,000 page faults
-	 * a second in a 9-person room).  Memory still goes back to the
-	 * system when a room closes (rooms.c: malloc_trim). */
-	(void)mallopt(M_TRIM_THRESHOLD, 64 * 1024 * 1024);
+	/* and a worker's heap keeps up to 2 MB free at its top: with
+	 * glibc's 128 KB the mixer workers' arenas gave their tops back
+	 * after nearly every frame and faulted them in again (3,033 page
+	 * faults a second in a 9-person room; 1,177 now).  Higher is not
+	 * better: malloc_trim() never shrinks a thread arena's top, so what
+	 * it keeps stays resident after rooms close (64 MB: +37 % in e2e
+	 * churn; 4 MB: up to +9 %; 2 MB: +0.3 %). */
+	(void)mallopt(M_TRIM_THRESHOLD, 2 * 1024 * 1024);
 #endif
 
 	return 0;
