@@ -439,16 +439,15 @@ static size_t sorted_parts(struct tes__room *rm, struct tes__part **out,
 {
 	size_t n = 0;
 
-	/* joins are prepended, so the list runs newest first: fill from
-	 * the end and the insertion sort below has nothing to move */
-	for (struct tes__part *p = rm->parts; p; p = p->next)
-		n++;
-	n = TES_MIN(n, max);
-	{
-		size_t k = n;
+	for (struct tes__part *p = rm->parts; p && n < max; p = p->next)
+		out[n++] = p;
+	/* joins are prepended, so the list runs newest first: reversed, the
+	 * insertion sort below has nothing to move */
+	for (size_t i = 0; i < n / 2; i++) {
+		struct tes__part *t = out[i];
 
-		for (struct tes__part *p = rm->parts; p && k; p = p->next)
-			out[--k] = p;
+		out[i] = out[n - 1 - i];
+		out[n - 1 - i] = t;
 	}
 	for (size_t i = 1; i < n; i++) {
 		struct tes__part *x = out[i];
