@@ -481,24 +481,27 @@ static const srtp_auth_type_t hmac_type = {
 /* before 3.0.9, EVP_MAC_init() without a key forgot the key */
 #define OSSL_MAC_REINIT 0x30000090UL
 
+/* what one replacement gave: its flag, or 0 and a log line */
+static unsigned installed(srtp_err_status_t err, const char *what,
+			  unsigned flag)
+{
+	if (!err)
+		return flag;
+	TES_LOGW("srtp", "%s from OpenSSL refused (libsrtp error %d): the "
+		 "library's own stays", what, (int)err);
+	return 0;
+}
+
 unsigned tes__srtp_use_openssl(void)
 {
-	unsigned done = 0;
+	unsigned done;
 	srtp_err_status_t err;
 
-	err = srtp_replace_cipher_type(&icm_type, SRTP_AES_ICM_128);
-	if (err)
-		TES_LOGW("srtp", "AES-CM from OpenSSL refused (libsrtp "
-			 "error %d): the library's own stays", (int)err);
-	else
-		done |= TES__SRTP_OSSL_ICM;
-
-	err = srtp_replace_cipher_type(&gcm_type, SRTP_AES_GCM_128);
-	if (err)
-		TES_LOGW("srtp", "AES-GCM from OpenSSL refused (libsrtp "
-			 "error %d): the library's own stays", (int)err);
-	else
-		done |= TES__SRTP_OSSL_GCM;
+	done = installed(srtp_replace_cipher_type(&icm_type, SRTP_AES_ICM_128),
+			 "AES-CM", TES__SRTP_OSSL_ICM);
+	done |= installed(srtp_replace_cipher_type(&gcm_type,
+						   SRTP_AES_GCM_128),
+			  "AES-GCM", TES__SRTP_OSSL_GCM);
 
 	if (OpenSSL_version_num() < OSSL_MAC_REINIT)
 		return done;
@@ -506,13 +509,9 @@ unsigned tes__srtp_use_openssl(void)
 	err = hmac_mac ? srtp_replace_auth_type(&hmac_type, SRTP_HMAC_SHA1)
 		       : srtp_err_status_alloc_fail;
 	if (err) {
-		TES_LOGW("srtp", "HMAC-SHA1 from OpenSSL refused (libsrtp "
-			 "error %d): the library's own stays", (int)err);
 		EVP_MAC_free(hmac_mac);
 		hmac_mac = NULL;
 	}
-	else
-		done |= TES__SRTP_OSSL_HMAC;
 
-	return done;
+	return done | installed(err, "HMAC-SHA1", TES__SRTP_OSSL_HMAC);
 }
