@@ -141,42 +141,83 @@ static int parse(struct tes_sdp_session *s, const char *sdp)
 	return tes_sdp_parse(s, sdp, strlen(sdp), NULL, 0);
 }
 
+/* A room registry in sfu mode on a loop of its own, a browser's offer to
+ * join with (vec) and what it parses to (peer), and room for the offers
+ * the participants are sent (o). */
+struct fx {
+	struct tes_conf conf;
+	uv_loop_t loop;
+	struct tes_ice_server *ice;
+	struct tes_dtls_cert *cert;
+	struct tes_rooms *r;
+	struct seen seen;
+	char *vec;
+	size_t len;
+	struct tes_sdp_session *peer;
+	struct tes_sdp_session *o;
+};
+
+static int fx_open(struct fx *f, unsigned max_participants)
+{
+	memset(f, 0, sizeof(*f));
+	tes_conf_defaults(&f->conf);
+	strcpy(f->conf.default_mode, "sfu");
+	snprintf(f->conf.layouts_file, sizeof(f->conf.layouts_file), "%s",
+		 TES_SOURCE_DIR "/conf/layouts.yaml");
+	f->conf.mixer_threads = 1;
+	if (max_participants)
+		f->conf.max_participants = max_participants;
+	f->peer = malloc(sizeof(*f->peer));
+	f->o = malloc(sizeof(*f->o));
+	f->vec = tes_test_read_vector("chrome_sendrecv.sdp", &f->len);
+	TEST_ASSERT(f->vec && f->peer && f->o);
+	TEST_OK(parse(f->peer, f->vec));
+	TEST_OK(uv_loop_init(&f->loop));
+	TEST_OK(tes_ice_server_alloc(&f->ice, &f->loop, "127.0.0.1", 0));
+	TEST_OK(tes_dtls_cert_alloc(&f->cert));
+	struct tes_rooms_deps deps = {.loop = &f->loop, .conf = &f->conf,
+				      .ice = f->ice, .cert = f->cert};
+	TEST_OK(tes_rooms_alloc(&f->r, &deps));
+	tes_rooms_set_event_handler(f->r, on_event, &f->seen);
+
+	return 0;
+}
+
+static void fx_close(struct fx *f)
+{
+	tes_rooms_close(f->r);
+	tes_ice_server_close(f->ice);
+	uv_run(&f->loop, UV_RUN_DEFAULT);
+	(void)uv_loop_close(&f->loop);
+	tes_deref(f->cert);
+	free(f->seen.sdp);
+	free(f->vec);
+	free(f->peer);
+	free(f->o);
+}
+
 TES_TEST(sfu_renegotiation)
 {
-	struct tes_sdp_session *peer = malloc(sizeof(*peer));
-	struct tes_sdp_session *o = malloc(sizeof(*o));
+	static struct fx fx;
 	struct tes_join_result ja, jb, jc;
-	struct tes_ice_server *ice = NULL;
-	struct tes_dtls_cert *cert = NULL;
-	struct tes_rooms *r = NULL;
-	struct seen seen = {0};
-	struct tes_conf conf;
+	struct tes_sdp_session *peer, *o;
+	struct tes_rooms *r;
+	struct seen *seen = &fx.seen;
 	char *vec, *ans = NULL, err[256], ufrag[64];
 	const char *fp;
 	size_t len;
-	uv_loop_t loop;
 	int ret = 1;
 
 	memset(&ja, 0, sizeof(ja));
 	memset(&jb, 0, sizeof(jb));
 	memset(&jc, 0, sizeof(jc));
-	tes_conf_defaults(&conf);
-	strcpy(conf.default_mode, "sfu");
-	snprintf(conf.layouts_file, sizeof(conf.layouts_file), "%s",
-		 TES_SOURCE_DIR "/conf/layouts.yaml");
-	conf.mixer_threads = 1;
-	vec = tes_test_read_vector("chrome_sendrecv.sdp", &len);
-	TEST_ASSERT(vec && peer && o);
-	TEST_OK(parse(peer, vec));
-	TEST_OK(uv_loop_init(&loop));
-	TEST_OK(tes_ice_server_alloc(&ice, &loop, "127.0.0.1", 0));
-	TEST_OK(tes_dtls_cert_alloc(&cert));
-	fp = tes_dtls_cert_fingerprint(cert);
-	struct tes_rooms_deps deps = {
-		.loop = &loop, .conf = &conf, .ice = ice, .cert = cert};
-	if (tes_rooms_alloc(&r, &deps))
-		goto out;
-	tes_rooms_set_event_handler(r, on_event, &seen);
+	TEST_OK(fx_open(&fx, 0));
+	r = fx.r;
+	peer = fx.peer;
+	o = fx.o;
+	vec = fx.vec;
+	len = fx.len;
+	fp = tes_dtls_cert_fingerprint(fx.cert);
 
 	tes_rooms_join(r, "s", "a", vec, len, &ja);
 	tes_rooms_join(r, "s", "b", vec, len, &jb);
@@ -185,12 +226,12 @@ TES_TEST(sfu_renegotiation)
 
 	/* no channel, no offer; a's channel opens: its offer has b's two
 	 * tracks after its own two m-lines */
-	if (seen.offers)
+	if (seen->offers)
 		goto out;
 	TEST_OK(tes_rooms_events_attach(r, "s", ja.id, true));
-	TEST_EQ(seen.offers, 1);
-	TEST_STREQ(seen.to, ja.id);
-	TEST_OK(parse(o, seen.sdp));
+	TEST_EQ(seen->offers, 1);
+	TEST_STREQ(seen->to, ja.id);
+	TEST_OK(parse(o, seen->sdp));
 	TEST_EQ(o->n_media, 4);
 	TEST_EQ(o->n_bundle, 4);
 	TEST_EQ(o->media[1].dir, TES_DIR_SENDRECV);
@@ -205,7 +246,7 @@ TES_TEST(sfu_renegotiation)
 	TEST_EQ(describe(r, ja.id).tracks, 2);
 
 	/* answers: not JSON-shaped checks but SDP ones */
-	ans = answer_of(seen.sdp, peer, fp, ufrag_of(seen.sdp, ufrag,
+	ans = answer_of(seen->sdp, peer, fp, ufrag_of(seen->sdp, ufrag,
 						     sizeof(ufrag)));
 	TEST_EQ(tes_rooms_answer(r, "s", "nobody", ans, strlen(ans), err,
 				 sizeof(err)), -ENOENT);
@@ -219,8 +260,8 @@ TES_TEST(sfu_renegotiation)
 
 	/* b leaves: a is offered the same four m-lines, b's inactive */
 	TEST_OK(tes_rooms_leave(r, "s", jb.id));
-	TEST_EQ(seen.offers, 2);
-	TEST_OK(parse(o, seen.sdp));
+	TEST_EQ(seen->offers, 2);
+	TEST_OK(parse(o, seen->sdp));
 	TEST_EQ(o->n_media, 4);
 	TEST_EQ(o->media[3].dir, TES_DIR_INACTIVE);
 	TEST_EQ(o->media[3].n_ssrc, 0);
@@ -229,7 +270,7 @@ TES_TEST(sfu_renegotiation)
 	/* a wrong fingerprint, a wrong number of m-lines: refused, and the
 	 * offer still waits */
 	free(ans);
-	ans = answer_of(seen.sdp, peer, fp, ufrag_of(seen.sdp, ufrag,
+	ans = answer_of(seen->sdp, peer, fp, ufrag_of(seen->sdp, ufrag,
 						     sizeof(ufrag)));
 	{
 		char *bad = replace(strdup(ans), peer->media[0].fp + 3,
@@ -255,13 +296,13 @@ TES_TEST(sfu_renegotiation)
 	/* c joins: b's m-lines are reused, not added */
 	tes_rooms_join(r, "s", "c", vec, len, &jc);
 	TEST_EQ(jc.status, 201);
-	TEST_EQ(seen.offers, 3);
-	TEST_OK(parse(o, seen.sdp));
+	TEST_EQ(seen->offers, 3);
+	TEST_OK(parse(o, seen->sdp));
 	TEST_EQ(o->n_media, 4);
 	TEST_EQ(o->media[3].dir, TES_DIR_SENDONLY);
 	TEST_ASSERT(!strncmp(o->media[3].msid, jc.id, TES_PART_ID_LEN));
 	free(ans);
-	ans = answer_of(seen.sdp, peer, fp, ufrag_of(seen.sdp, ufrag,
+	ans = answer_of(seen->sdp, peer, fp, ufrag_of(seen->sdp, ufrag,
 						     sizeof(ufrag)));
 	TEST_OK(tes_rooms_answer(r, "s", ja.id, ans, strlen(ans), err,
 				 sizeof(err)));
@@ -270,21 +311,21 @@ TES_TEST(sfu_renegotiation)
 	TEST_EQ(tes_rooms_set_mode(r, "s", "echo"), -EINVAL);
 	TEST_EQ(tes_rooms_set_mode(r, "t", "mix"), -ENOENT);
 	TEST_OK(tes_rooms_set_mode(r, "s", "mix"));
-	TEST_EQ(seen.modes, 1);
-	TEST_STREQ(seen.mode, "mix");
-	TEST_EQ(seen.offers, 4);
-	TEST_OK(parse(o, seen.sdp));
+	TEST_EQ(seen->modes, 1);
+	TEST_STREQ(seen->mode, "mix");
+	TEST_EQ(seen->offers, 4);
+	TEST_OK(parse(o, seen->sdp));
 	TEST_EQ(o->media[2].dir, TES_DIR_INACTIVE);
 	TEST_EQ(o->media[3].dir, TES_DIR_INACTIVE);
 	free(ans);
-	ans = answer_of(seen.sdp, peer, fp, ufrag_of(seen.sdp, ufrag,
+	ans = answer_of(seen->sdp, peer, fp, ufrag_of(seen->sdp, ufrag,
 						     sizeof(ufrag)));
 	TEST_OK(tes_rooms_answer(r, "s", ja.id, ans, strlen(ans), err,
 				 sizeof(err)));
 	TEST_OK(tes_rooms_set_mode(r, "s", "sfu"));
-	TEST_STREQ(seen.mode, "sfu");
-	TEST_EQ(seen.offers, 5);
-	TEST_OK(parse(o, seen.sdp));
+	TEST_STREQ(seen->mode, "sfu");
+	TEST_EQ(seen->offers, 5);
+	TEST_OK(parse(o, seen->sdp));
 	TEST_EQ(o->n_media, 4);
 	TEST_EQ(o->media[3].dir, TES_DIR_SENDONLY);
 	ret = 0;
@@ -293,16 +334,8 @@ out:
 	tes_deref(ja.answer);
 	tes_deref(jb.answer);
 	tes_deref(jc.answer);
-	tes_rooms_close(r);
-	tes_ice_server_close(ice);
-	uv_run(&loop, UV_RUN_DEFAULT);
-	(void)uv_loop_close(&loop);
-	tes_deref(cert);
-	free(seen.sdp);
+	fx_close(&fx);
 	free(ans);
-	free(vec);
-	free(peer);
-	free(o);
 
 	return ret;
 }
@@ -313,72 +346,41 @@ out:
 TES_TEST(sfu_many_publishers)
 {
 	enum { N = 12 };
-	struct tes_sdp_session *peer = malloc(sizeof(*peer));
-	struct tes_sdp_session *o = malloc(sizeof(*o));
+	static struct fx fx;
 	struct tes_join_result j[N];
-	struct tes_ice_server *ice = NULL;
-	struct tes_dtls_cert *cert = NULL;
-	struct tes_rooms *r = NULL;
-	struct seen seen = {0};
-	struct tes_conf conf;
-	char *vec, *ans = NULL, err[256], ufrag[64];
-	size_t len;
-	uv_loop_t loop;
+	struct seen *seen = &fx.seen;
+	char *ans = NULL, err[256], ufrag[64];
 	int ret = 1;
 
 	memset(j, 0, sizeof(j));
-	tes_conf_defaults(&conf);
-	strcpy(conf.default_mode, "sfu");
-	snprintf(conf.layouts_file, sizeof(conf.layouts_file), "%s",
-		 TES_SOURCE_DIR "/conf/layouts.yaml");
-	conf.mixer_threads = 1;
-	conf.max_participants = N;
-	vec = tes_test_read_vector("chrome_sendrecv.sdp", &len);
-	TEST_ASSERT(vec && peer && o);
-	TEST_OK(parse(peer, vec));
-	TEST_OK(uv_loop_init(&loop));
-	TEST_OK(tes_ice_server_alloc(&ice, &loop, "127.0.0.1", 0));
-	TEST_OK(tes_dtls_cert_alloc(&cert));
-	struct tes_rooms_deps deps = {
-		.loop = &loop, .conf = &conf, .ice = ice, .cert = cert};
-	if (tes_rooms_alloc(&r, &deps))
-		goto out;
-	tes_rooms_set_event_handler(r, on_event, &seen);
+	TEST_OK(fx_open(&fx, N));
 
 	for (size_t i = 0; i < N; i++) {
 		char name[8];
 
 		snprintf(name, sizeof(name), "p%zu", i);
-		tes_rooms_join(r, "s", name, vec, len, &j[i]);
+		tes_rooms_join(fx.r, "s", name, fx.vec, fx.len, &j[i]);
 		if (j[i].status != 201)
 			goto out;
 	}
-	TEST_OK(tes_rooms_events_attach(r, "s", j[0].id, true));
-	TEST_EQ(seen.offers, 1);
-	TEST_OK(parse(o, seen.sdp));
-	TEST_EQ(o->n_media, 2 * N);
-	TEST_EQ(o->n_bundle, 2 * N);
-	ans = answer_of(seen.sdp, peer, tes_dtls_cert_fingerprint(cert),
-			ufrag_of(seen.sdp, ufrag, sizeof(ufrag)));
-	TEST_OK(tes_rooms_answer(r, "s", j[0].id, ans, strlen(ans), err,
+	TEST_OK(tes_rooms_events_attach(fx.r, "s", j[0].id, true));
+	TEST_EQ(seen->offers, 1);
+	TEST_OK(parse(fx.o, seen->sdp));
+	TEST_EQ(fx.o->n_media, 2 * N);
+	TEST_EQ(fx.o->n_bundle, 2 * N);
+	ans = answer_of(seen->sdp, fx.peer, tes_dtls_cert_fingerprint(fx.cert),
+			ufrag_of(seen->sdp, ufrag, sizeof(ufrag)));
+	TEST_OK(tes_rooms_answer(fx.r, "s", j[0].id, ans, strlen(ans), err,
 				 sizeof(err)));
-	TEST_EQ(describe(r, j[0].id).tracks, 2 * (N - 1));
-	TEST_ASSERT(!describe(r, j[0].id).pending);
+	TEST_EQ(describe(fx.r, j[0].id).tracks, 2 * (N - 1));
+	TEST_ASSERT(!describe(fx.r, j[0].id).pending);
 	ret = 0;
 
 out:
 	for (size_t i = 0; i < N; i++)
 		tes_deref(j[i].answer);
-	tes_rooms_close(r);
-	tes_ice_server_close(ice);
-	uv_run(&loop, UV_RUN_DEFAULT);
-	(void)uv_loop_close(&loop);
-	tes_deref(cert);
-	free(seen.sdp);
+	fx_close(&fx);
 	free(ans);
-	free(vec);
-	free(peer);
-	free(o);
 
 	return ret;
 }
